@@ -1,0 +1,7 @@
+//! Ganvas's model crate: everything that trains, with no web dependency.
+
+pub mod data;
+pub mod loss;
+pub mod model;
+pub mod rng;
+pub mod train;

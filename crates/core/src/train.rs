@@ -1,0 +1,197 @@
+//! One GAN training step, and the state it updates. The caller owns the loop: the page, the CLI and
+//! the tests all drive the same `Trainer::step`.
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{ExecutionError, Transaction};
+
+use crate::data::{BatchSampler, Mnist};
+use crate::loss::{GanLoss, discriminator_loss, generator_loss};
+use crate::model::{Discriminator, Generator, IMAGE_PIXELS, ModelConfig};
+use crate::rng::{RunRng, Stream};
+
+/// Everything that defines a run: with the same config (seed included), a run repeats exactly.
+#[derive(Config, Debug)]
+pub struct TrainConfig {
+    #[config(default = "ModelConfig::new()")]
+    pub model: ModelConfig,
+    #[config(default = "GanLoss::NonSaturating")]
+    pub loss: GanLoss,
+    /// Generator learning rate (Adam). 2e-4 with beta1 0.5 follows DCGAN (Radford et al. 2015).
+    #[config(default = 2e-4)]
+    pub lr_g: f64,
+    /// Discriminator learning rate (Adam).
+    #[config(default = 2e-4)]
+    pub lr_d: f64,
+    /// Adam's first-moment decay; 0.9 (the usual default) makes GAN training oscillate more.
+    #[config(default = 0.5)]
+    pub beta1: f32,
+    #[config(default = 0.999)]
+    pub beta2: f32,
+    #[config(default = 64)]
+    pub batch_size: usize,
+    /// Drives weight init, noise and batch order.
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+/// One step's statistics, still on the device: reading them is the caller's choice of sync point.
+pub struct StepStats {
+    pub d_loss: Tensor<1>,
+    pub g_loss: Tensor<1>,
+    /// Mean D(x) over the real batch, as a probability.
+    pub d_real: Tensor<1>,
+    /// Mean D(G(z)) over the fake batch of the D update, as a probability.
+    pub d_fake: Tensor<1>,
+}
+
+/// One step's statistics, read back to the host.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepValues {
+    pub d_loss: f32,
+    pub g_loss: f32,
+    pub d_real: f32,
+    pub d_fake: f32,
+}
+
+impl StepValues {
+    pub fn is_finite(&self) -> bool {
+        [self.d_loss, self.g_loss, self.d_real, self.d_fake]
+            .iter()
+            .all(|v| v.is_finite())
+    }
+}
+
+impl StepStats {
+    /// Reads the four statistics in one transfer. CPU-GPU sync point: await it every few steps,
+    /// not every step. (A synchronous read panics on WebGPU in the browser.)
+    pub async fn read(self) -> Result<StepValues, ExecutionError> {
+        let data = Transaction::default()
+            .register(self.d_loss)
+            .register(self.g_loss)
+            .register(self.d_real)
+            .register(self.d_fake)
+            .execute_async()
+            .await?;
+        let value = |i: usize| -> f32 {
+            data[i]
+                .try_to_vec::<f32>()
+                .ok()
+                .and_then(|v| v.first().copied())
+                .unwrap_or(f32::NAN)
+        };
+        Ok(StepValues {
+            d_loss: value(0),
+            g_loss: value(1),
+            d_real: value(2),
+            d_fake: value(3),
+        })
+    }
+}
+
+/// The networks, their optimizers and the run's random streams.
+pub struct Trainer {
+    pub config: TrainConfig,
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+    optim_g: ModuleOptimizer,
+    optim_d: ModuleOptimizer,
+    noise: RunRng,
+    batches: BatchSampler,
+    device: Device,
+    /// Steps completed.
+    pub step: u64,
+}
+
+impl Trainer {
+    /// A fresh run on `device` (autodiff is added here), drawing batches from `data`'s training split.
+    pub fn new(config: TrainConfig, device: &Device, data: &Mnist) -> Self {
+        let device = device.clone().autodiff();
+        let (generator, discriminator) = config.model.init(&device, config.seed);
+        let adam = AdamConfig::new()
+            .with_beta_1(config.beta1)
+            .with_beta_2(config.beta2)
+            .with_epsilon(1e-8);
+        let batch_seed = RunRng::new(config.seed, Stream::Batches).index(usize::MAX) as u64;
+        Self {
+            generator,
+            discriminator,
+            optim_g: adam.init(),
+            optim_d: adam.init(),
+            noise: RunRng::new(config.seed, Stream::Noise),
+            batches: BatchSampler::new(data.train_indices(), batch_seed),
+            device,
+            step: 0,
+            config,
+        }
+    }
+
+    /// Draws the next real batch of the run's seeded order and takes one step on it.
+    pub fn train_step(&mut self, data: &Mnist) -> StepStats {
+        let indices = self.batches.next_batch(self.config.batch_size);
+        let real = TensorData::new(data.gather(&indices), [indices.len(), IMAGE_PIXELS]);
+        self.step(Tensor::from_data(real, &self.device))
+    }
+
+    /// One D update on the real batch and detached fakes, then one G update on fresh noise
+    /// (Goodfellow et al. 2014, algorithm 1, with k = 1).
+    pub fn step(&mut self, real: Tensor<2>) -> StepStats {
+        let batch = real.dims()[0];
+
+        // 1. Discriminator: push D(x) up and D(G(z)) down. The fakes are detached, so no gradient
+        //    reaches the generator.
+        let z = self.noise_batch(batch); // [batch, latent]
+        let fake = self.generator.forward(z).detach(); // [batch, 784]
+        let real_logits = self.discriminator.forward(real); // [batch, 1]
+        let fake_logits = self.discriminator.forward(fake); // [batch, 1]
+        let d_real = sigmoid(real_logits.clone().detach()).mean();
+        let d_fake = sigmoid(fake_logits.clone().detach()).mean();
+        let d_loss = discriminator_loss(real_logits, fake_logits);
+        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        self.discriminator =
+            self.optim_d
+                .step(self.config.lr_d, self.discriminator.clone(), grads);
+
+        // 2. Generator: make the updated D score new fakes as real. Gradients flow through D into
+        //    G; only G's parameters are updated.
+        let z = self.noise_batch(batch);
+        let fake = self.generator.forward(z); // [batch, 784]
+        let g_loss = generator_loss(self.config.loss, self.discriminator.forward(fake));
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        self.generator = self
+            .optim_g
+            .step(self.config.lr_g, self.generator.clone(), grads);
+
+        self.step += 1;
+        StepStats {
+            d_loss: d_loss.detach(),
+            g_loss: g_loss.detach(),
+            d_real,
+            d_fake,
+        }
+    }
+
+    /// Images for the given noise, without building a gradient graph. [n, 784] in [-1, 1].
+    pub fn generate(&self, z: Tensor<2>) -> Tensor<2> {
+        self.generator.forward(z).detach()
+    }
+
+    /// The run's fixed latent batch: the sample grid shows G of these same `n` vectors all run long.
+    pub fn fixed_noise(&self, n: usize) -> Tensor<2> {
+        let latent = self.config.model.latent_dim;
+        let z = RunRng::new(self.config.seed, Stream::FixedSamples).normal(n * latent);
+        Tensor::from_data(TensorData::new(z, [n, latent]), &self.device)
+    }
+
+    pub fn set_learning_rates(&mut self, lr_g: f64, lr_d: f64) {
+        self.config.lr_g = lr_g;
+        self.config.lr_d = lr_d;
+    }
+
+    fn noise_batch(&mut self, batch: usize) -> Tensor<2> {
+        let latent = self.config.model.latent_dim;
+        let z = self.noise.normal(batch * latent);
+        Tensor::from_data(TensorData::new(z, [batch, latent]), &self.device) // [batch, latent]
+    }
+}

@@ -1,0 +1,9 @@
+//! The page's wasm module: a thin shell over `ganvas-core`. The wasm-only modules are compiled out
+//! on native targets so that `cargo test --workspace` stays native-clean.
+
+pub mod options;
+
+#[cfg(target_family = "wasm")]
+mod app;
+#[cfg(target_family = "wasm")]
+mod backend;
