@@ -1,5 +1,6 @@
-// Ganvas page logic: loads the data and the wasm module, runs training in small chunks between
-// frames, and draws the digits and plots. No framework, no network beyond this page's own files.
+// Ganvas page logic: loads the data, starts the training worker (web/worker.js, which runs the wasm
+// module), asks it for training steps in small chunks, and draws the digits and plots. No framework,
+// no network beyond this page's own files.
 "use strict";
 
 (() => {
@@ -7,8 +8,8 @@
     images: "data/mnist-10k-images-idx3-ubyte.gz",
     labels: "data/mnist-10k-labels-idx1-ubyte.gz",
   };
-  // Blocking time aimed for per chunk: small enough that a frame is never held up for long.
-  const CHUNK_BUDGET_MS = 20;
+  // Time aimed for per chunk of steps in the worker: the plots and counters update this often.
+  const CHUNK_BUDGET_MS = 60;
   const MAX_CHUNK = 64;
   const SAMPLE_EVERY_MS = 500;
   const MAX_POINTS = 4000;
@@ -27,7 +28,7 @@
     errors: [],
   });
 
-  let run = null; // the wasm Ganvas object
+  let run = null; // the training worker, once the model is built
   let history = []; // { step, dLoss, gLoss, dReal, dFake }
   let speedMarks = []; // [time, step]
   let lastSampleAt = 0;
@@ -48,13 +49,45 @@
     stop();
   }
 
-  // The wasm panic hook calls this: after a panic the module cannot be trusted, so training ends.
-  window.ganvasPanic = (message) => {
+  // After a panic the wasm module cannot be trusted, so training ends.
+  function crash(message) {
     crashed = true;
     fail(`The training code crashed: ${message}. Reload the page to start again.`);
     $("train").disabled = true;
     $("reset").disabled = true;
-  };
+  }
+
+  // The worker, behind promises: call("trainSteps", { n }) resolves with the wasm method's result.
+  function startWorker() {
+    const worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+    const pending = new Map();
+    let next = 0;
+    worker.onmessage = ({ data }) => {
+      if (data.panic !== undefined) {
+        crash(data.panic);
+        for (const { reject } of pending.values()) reject(new Error("the training code crashed"));
+        pending.clear();
+        return;
+      }
+      const waiting = pending.get(data.id);
+      pending.delete(data.id);
+      if (!waiting) return;
+      if (data.ok) waiting.resolve(data.value);
+      else waiting.reject(new Error(data.error));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const error = new Error(event.message || "the training worker failed to start");
+      for (const { reject } of pending.values()) reject(error);
+      pending.clear();
+    };
+    return (method, args, transfer = []) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, method, args }, transfer);
+      });
+  }
 
   window.addEventListener("error", (event) => {
     if (!api.ready && !crashed) {
@@ -96,10 +129,29 @@
     return { options, ignored };
   }
 
+  // Trunk writes the hashed names of the wasm module and its JS glue into this tag (Trunk.toml's
+  // pattern_script), so the worker, not the page, loads them.
+  function wasmUrls() {
+    const tag = document.querySelector('meta[name="ganvas-wasm"]');
+    if (!tag) throw new Error("this page was not built by Trunk (no ganvas-wasm tag)");
+    return {
+      js: new URL(tag.dataset.js, document.baseURI).href,
+      wasm: new URL(tag.dataset.wasm, document.baseURI).href,
+    };
+  }
+
   async function start() {
     if (run || crashed) return;
-    const bindings = window.wasmBindings;
     const { options, ignored } = readOptions();
+    let call;
+    try {
+      call = startWorker();
+      setStatus("Loading the model…");
+      await call("load", wasmUrls());
+    } catch (error) {
+      fail(`The model could not be loaded: ${error.message}. Reload the page to try again.`);
+      return;
+    }
     let images, labels;
     try {
       setStatus("Loading the digits…");
@@ -108,25 +160,29 @@
       fail(`The digit data could not be loaded (${error.message}). Check the connection and reload.`);
       return;
     }
+    let backend;
     try {
       setStatus("Starting the GPU…");
-      run = await bindings.Ganvas.create(images, labels, options);
+      backend = await call("create", { images, labels, options }, [images.buffer, labels.buffer]);
     } catch (error) {
-      fail(`The model could not start: ${error.message || error}.`);
+      fail(`The model could not start: ${error.message}.`);
       return;
     }
-    api.backend = run.backend;
-    api.backendNote = run.backendNote;
+    run = call;
+    api.backend = backend.backend;
+    api.backendNote = backend.backendNote;
     const badge = $("backend");
-    badge.textContent = run.backend === "WebGPU" ? "WebGPU" : `CPU (${run.backendNote})`;
-    badge.classList.add(run.backend === "WebGPU" ? "gpu" : "cpu");
-    drawGrid($("real"), run.realDigits(64));
+    badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
+    badge.classList.add(api.backend === "WebGPU" ? "gpu" : "cpu");
+    drawGrid($("real"), await run("realDigits", { n: 64 }));
     await drawSamples();
     $("train").disabled = false;
     $("reset").disabled = false;
     api.ready = true;
-    const note = ignored.length ? ` Ignored bad link settings: ${ignored.join(", ")}.` : "";
-    setStatus(`Ready. Press Train.${note}`);
+    const notes = [];
+    if (backend.backendDetail) notes.push(`Training on the CPU, slower: ${backend.backendDetail}.`);
+    if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
+    setStatus(["Ready. Press Train.", ...notes].join(" "));
   }
 
   function toggle() {
@@ -141,7 +197,7 @@
     $("train").classList.add("running");
     if (api.firstStepMs === null) {
       setStatus(
-        run.backend === "WebGPU"
+        api.backend === "WebGPU"
           ? "Preparing the GPU kernels for the first step…"
           : "Training on the CPU…",
       );
@@ -178,10 +234,8 @@
       const t0 = performance.now();
       let stats;
       try {
-        const pending = run.trainSteps(api.chunk);
-        const blocking = performance.now() - t0;
-        stats = await pending;
-        sizeChunk(blocking);
+        stats = await run("trainSteps", { n: api.chunk });
+        sizeChunk(performance.now() - t0);
       } catch (error) {
         if (!crashed) fail(`Training stopped: ${error.message || error}.`);
         return;
@@ -204,9 +258,9 @@
     }
   }
 
-  // Grow or shrink the chunk so its blocking part stays near the budget.
-  function sizeChunk(blockingMs) {
-    const perStep = Math.max(blockingMs, 0.05) / api.chunk;
+  // Grow or shrink the chunk so that it takes about the budget.
+  function sizeChunk(chunkMs) {
+    const perStep = Math.max(chunkMs, 0.05) / api.chunk;
     const target = Math.floor(CHUNK_BUDGET_MS / perStep);
     api.chunk = Math.max(1, Math.min(MAX_CHUNK, target, api.chunk * 2));
   }
@@ -228,16 +282,16 @@
 
   async function drawSamples() {
     lastSampleAt = performance.now();
-    const pixels = await run.samples();
+    const pixels = await run("samples");
     drawGrid($("samples"), pixels);
     api.samplesDrawn += 1;
   }
 
-  function reset() {
+  async function reset() {
     if (!run || crashed) return;
     stop();
     generation += 1;
-    run.reset();
+    await run("reset");
     history = [];
     speedMarks = [];
     api.step = 0;
@@ -245,7 +299,8 @@
     $("step").textContent = "0";
     $("speed").textContent = "0";
     drawPlots();
-    drawSamples().then(() => setStatus("Reset to step 0 with the same seed. Press Train."));
+    await drawSamples();
+    setStatus("Reset to step 0 with the same seed. Press Train.");
   }
 
   // 64 images of 28x28 pixels in [-1, 1], drawn 8x8 at one canvas pixel per image pixel; CSS
@@ -301,8 +356,16 @@
   }
 
   function plot(canvas, xs, series, fixedRange) {
+    // Draw at the canvas's displayed size, in device pixels, so lines and labels stay sharp.
+    const dpr = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || canvas.width;
+    const height = canvas.clientHeight || canvas.height;
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+    }
     const ctx = canvas.getContext("2d");
-    const { width, height } = canvas;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const pad = { left: 40, right: 8, top: 8, bottom: 20 };
     ctx.clearRect(0, 0, width, height);
     ctx.font = "11px system-ui, sans-serif";
@@ -349,14 +412,6 @@
     $("train").addEventListener("click", toggle);
     $("reset").addEventListener("click", reset);
     drawPlots();
-    if (window.wasmBindings) start();
-  });
-  // Trunk's loader fires this once the wasm module is instantiated.
-  addEventListener("TrunkApplicationStarted", () => {
-    if (document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", start);
-    } else {
-      start();
-    }
+    start();
   });
 })();

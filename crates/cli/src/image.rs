@@ -3,7 +3,11 @@
 /// `pixels`: images of `image_pixels` (a square) each, in [-1, 1]; laid out `cols` per row.
 pub fn grid_png(pixels: &[f32], image_pixels: usize, cols: usize) -> Result<Vec<u8>, String> {
     let side = (image_pixels as f64).sqrt() as usize;
-    if side * side != image_pixels || pixels.len() % image_pixels != 0 || cols == 0 {
+    if image_pixels == 0
+        || side * side != image_pixels
+        || !pixels.len().is_multiple_of(image_pixels)
+        || cols == 0
+    {
         return Err("grid_png: images must be square and complete".into());
     }
     let count = pixels.len() / image_pixels;

@@ -87,7 +87,14 @@ fn run(cli: Cli) -> Result<(), String> {
             data,
         } => {
             let config = TrainConfig::new().with_seed(seed).with_batch_size(batch);
-            train(config, steps, log_every.max(1), &out, backend, &data.data_dir)
+            train(
+                config,
+                steps,
+                log_every.max(1),
+                &out,
+                backend,
+                &data.data_dir,
+            )
         }
         Command::Bench {
             batch,
@@ -144,7 +151,7 @@ fn train(
     let mut csv = String::from("step,d_loss,g_loss,d_real,d_fake\n");
     for _ in 0..steps {
         let stats = trainer.train_step(&data);
-        if trainer.step % log_every == 0 || trainer.step == steps {
+        if trainer.step.is_multiple_of(log_every) || trainer.step == steps {
             let v = read(stats)?;
             if !v.is_finite() {
                 return Err(format!("training diverged at step {}: {v:?}", trainer.step));

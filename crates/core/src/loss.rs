@@ -64,7 +64,7 @@ mod tests {
         .into_data()
         .try_to_vec()
         .unwrap();
-        close(y[0], 0.693_147);
+        close(y[0], std::f32::consts::LN_2);
         close(y[1], 1.313_262);
         close(y[2], 0.048_587);
         close(y[3], 100.0); // the naive log(1 + e^100) is inf

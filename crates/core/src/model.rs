@@ -60,7 +60,11 @@ impl ModelConfig {
             let output = layers.pop().expect("an MLP has at least its output layer");
             (layers, output)
         };
-        let (hidden, output) = mlp(widths(self.latent_dim, &self.generator_hidden, IMAGE_PIXELS));
+        let (hidden, output) = mlp(widths(
+            self.latent_dim,
+            &self.generator_hidden,
+            IMAGE_PIXELS,
+        ));
         let generator = Generator { hidden, output };
         let (hidden, output) = mlp(widths(IMAGE_PIXELS, &self.discriminator_hidden, 1));
         let discriminator = Discriminator {

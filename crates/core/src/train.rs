@@ -149,9 +149,9 @@ impl Trainer {
         let d_fake = sigmoid(fake_logits.clone().detach()).mean();
         let d_loss = discriminator_loss(real_logits, fake_logits);
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        self.discriminator =
-            self.optim_d
-                .step(self.config.lr_d, self.discriminator.clone(), grads);
+        self.discriminator = self
+            .optim_d
+            .step(self.config.lr_d, self.discriminator.clone(), grads);
 
         // 2. Generator: make the updated D score new fakes as real. Gradients flow through D into
         //    G; only G's parameters are updated.

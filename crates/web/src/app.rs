@@ -92,6 +92,12 @@ impl Ganvas {
         self.backend.note.clone()
     }
 
+    /// The error that sent the page to the CPU, when there was one.
+    #[wasm_bindgen(getter, js_name = backendDetail)]
+    pub fn backend_detail(&self) -> String {
+        self.backend.detail.clone()
+    }
+
     /// Steps completed in this run.
     #[wasm_bindgen(getter)]
     pub fn step(&self) -> f64 {

@@ -9,6 +9,7 @@
 //! default kernels (`SimpleUnit` matmul, unit reductions), none of which needs subgroups.
 
 use burn::prelude::*;
+use burn::tensor::wgpu::WgpuInitError;
 
 use crate::options::BackendChoice;
 
@@ -16,32 +17,39 @@ pub struct Backend {
     pub device: Device,
     /// "WebGPU" or "CPU".
     pub name: &'static str,
-    /// Why the CPU is in use; empty on WebGPU.
+    /// Why the CPU is in use, in a few words; empty on WebGPU.
     pub note: String,
+    /// The error behind `note`, for the status line; empty when there is none.
+    pub detail: String,
 }
 
 pub async fn init(choice: BackendChoice) -> Backend {
     if choice == BackendChoice::Cpu {
-        return cpu("chosen in the link");
+        return cpu("chosen in the link", String::new());
     }
     if !browser_has_webgpu() {
-        return cpu("no WebGPU in this browser");
+        return cpu("no WebGPU in this browser", String::new());
     }
     match Device::wgpu_options().init_async().await {
         Ok(device) => Backend {
             device,
             name: "WebGPU",
             note: String::new(),
+            detail: String::new(),
         },
-        Err(e) => cpu(&format!("WebGPU could not start: {e}")),
+        Err(e @ WgpuInitError::AdapterUnavailable { .. }) => {
+            cpu("no WebGPU adapter in this browser", e.to_string())
+        }
+        Err(e) => cpu("WebGPU could not start", e.to_string()),
     }
 }
 
-fn cpu(reason: &str) -> Backend {
+fn cpu(reason: &str, detail: String) -> Backend {
     Backend {
         device: Device::flex(),
         name: "CPU",
         note: reason.to_string(),
+        detail,
     }
 }
 

@@ -189,7 +189,7 @@ fn idx_header(magic: u32, dims: &[u32]) -> Vec<u8> {
         .collect()
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut encoder = GzBuilder::new()
         .mtime(0)
         .operating_system(255)

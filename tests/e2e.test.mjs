@@ -1,0 +1,143 @@
+// End-to-end: the built site in headless Chromium, on the real WebGPU path (SwiftShader here) and on
+// the CPU fallback. Step counts stay small: WebGPU on SwiftShader is slow. These tests assert
+// progress, not quality, and report timings without asserting them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { launch, open, waitReady, startFrames, stopFrames, percentile, SITE } from "./browser.mjs";
+
+const OUT = new URL("./output/", import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+const STEP_TIMEOUT = 15 * 60_000;
+
+const canvasPixels = (page, id) =>
+  page.evaluate((id) => {
+    const c = document.getElementById(id);
+    return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
+  }, id);
+
+const differs = (a, b) => a.length !== b.length || a.some((v, i) => v !== b[i]);
+const inked = (pixels) => pixels.some((v, i) => i % 4 === 3 && v !== 0);
+
+async function trainAndCheck(page, log, { backendPrefix, minSteps, shot }) {
+  const state = await waitReady(page);
+  const badge = await page.textContent("#backend");
+  assert.ok(badge.startsWith(backendPrefix), `#backend says "${badge}"`);
+  assert.equal(await page.isDisabled("#train"), false, "#train is enabled once ready");
+
+  const samplesBefore = await canvasPixels(page, "samples");
+  assert.ok(inked(await canvasPixels(page, "real")), "the real digits are drawn");
+  await startFrames(page);
+  const t0 = Date.now();
+  await page.click("#train");
+  await page.waitForFunction((n) => window.ganvas.step >= n, minSteps, {
+    timeout: STEP_TIMEOUT,
+    polling: 200,
+  });
+  const trainMs = Date.now() - t0;
+  // Let at least one sample redraw happen after the steps.
+  await page.waitForFunction((n) => window.ganvas.samplesDrawn >= n, 2, { timeout: 120_000 });
+  const frames = await stopFrames(page);
+
+  const after = await page.evaluate(() => window.ganvas);
+  const stats = after.lastStats;
+  for (const key of ["dLoss", "gLoss", "dReal", "dFake"]) {
+    assert.ok(Number.isFinite(stats[key]), `${key} read back finite: ${stats[key]}`);
+  }
+  assert.ok(stats.dReal > 0 && stats.dReal < 1 && stats.dFake > 0 && stats.dFake < 1);
+  assert.equal(Number((await page.textContent("#step")).trim()), after.step, "#step shows the step");
+  assert.ok(inked(await canvasPixels(page, "loss-plot")), "the loss plot has points");
+  assert.ok(inked(await canvasPixels(page, "d-plot")), "the D plot has points");
+  assert.ok(differs(samplesBefore, await canvasPixels(page, "samples")), "the samples changed");
+
+  // Pause stops the counter (a chunk in flight may still land).
+  await page.click("#train");
+  await page.waitForFunction(() => !window.ganvas.running);
+  await page.waitForTimeout(1500);
+  const paused = await page.evaluate(() => window.ganvas.step);
+  await page.waitForTimeout(2500);
+  assert.equal(await page.evaluate(() => window.ganvas.step), paused, "Pause stops training");
+  assert.match(await page.textContent("#train"), /Train/);
+
+  await page.screenshot({ path: `${OUT}${shot}`, fullPage: true });
+  const site = new URL(SITE);
+  const outside = log.requests.filter((u) => !u.startsWith("data:") && new URL(u).host !== site.host);
+  assert.deepEqual(outside, [], "no request leaves the page's origin");
+  assert.deepEqual(log.errors, [], "no console errors");
+
+  // Frames once training is under way (the first step's setup is reported separately).
+  const settled = frames.slice(Math.floor(frames.length / 4));
+  const report = {
+    backend: badge,
+    steps: after.step,
+    first_step_ms: Math.round(after.firstStepMs),
+    train_ms: trainMs,
+    frame_p95_ms: Math.round(percentile(settled, 95)),
+    frame_p50_ms: Math.round(percentile(settled, 50)),
+    frames: settled.length,
+    screenshot: `tests/output/${shot}`,
+  };
+  console.log(`# ${JSON.stringify(report)}`);
+  return { state, report };
+}
+
+test("WebGPU: the page loads, trains, plots, pauses, and stays on its origin", async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, log } = await open(browser);
+    await trainAndCheck(page, log, { backendPrefix: "WebGPU", minSteps: 4, shot: "webgpu.png" });
+  } finally {
+    await browser.close();
+  }
+});
+
+test("without WebGPU the page falls back to the CPU, says so, and trains", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, log } = await open(browser);
+    const { state } = await trainAndCheck(page, log, {
+      backendPrefix: "CPU (",
+      minSteps: 20,
+      shot: "cpu.png",
+    });
+    assert.equal(state.backend, "CPU");
+    assert.ok(state.backendNote.length > 0, "the page says why it is on the CPU");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("Reset returns to step 0 and the same seed redraws the same first samples", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page } = await open(browser, "?backend=cpu&seed=7");
+    await waitReady(page);
+    const first = await canvasPixels(page, "samples");
+    await page.click("#train");
+    await page.waitForFunction(() => window.ganvas.step >= 5, null, { timeout: STEP_TIMEOUT });
+    await page.click("#train");
+    await page.waitForFunction(() => !window.ganvas.running);
+    await page.click("#reset");
+    await page.waitForFunction(() => window.ganvas.step === 0 && /Reset/.test(document.getElementById("status").textContent));
+    assert.equal((await page.textContent("#step")).trim(), "0");
+    assert.deepEqual(await canvasPixels(page, "samples"), first, "same seed, same untrained samples");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a missing data file is reported in #status, in words", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await browser.newPage();
+    await page.route("**/mnist-10k-labels-idx1-ubyte.gz", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.goto(SITE);
+    await page.waitForFunction(() => window.ganvas && window.ganvas.errors.length > 0, null, { timeout: 120_000 });
+    const status = await page.textContent("#status");
+    assert.match(status, /digit data could not be loaded/);
+    assert.match(status, /404/);
+    assert.equal(await page.isDisabled("#train"), true, "nothing to train without data");
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,45 @@
+// The training worker: loads the wasm module and runs the GAN off the page's main thread, so the page
+// paints and takes clicks whatever the backend (WebGPU works in workers; the CPU backend blocks only
+// this thread). The page talks to it with { id, method, args } messages; each gets one
+// { id, ok, value | error } reply. A Rust panic arrives as { panic: message }.
+"use strict";
+
+let run = null;
+
+// The wasm panic hook calls this (see crates/web/src/app.rs).
+self.ganvasPanic = (message) => self.postMessage({ panic: String(message) });
+
+const methods = {
+  async load({ js, wasm }) {
+    const bindings = await import(js);
+    await bindings.default({ module_or_path: wasm });
+    self.bindings = bindings;
+    return true;
+  },
+  async create({ images, labels, options }) {
+    run = await self.bindings.Ganvas.create(images, labels, options);
+    return {
+      backend: run.backend,
+      backendNote: run.backendNote,
+      backendDetail: run.backendDetail,
+    };
+  },
+  trainSteps: ({ n }) => run.trainSteps(n),
+  samples: () => run.samples(),
+  realDigits: ({ n }) => run.realDigits(n),
+  reset() {
+    run.reset();
+    return true;
+  },
+};
+
+self.onmessage = async (event) => {
+  const { id, method, args } = event.data;
+  try {
+    const value = await methods[method](args || {});
+    const transfer = value instanceof Float32Array ? [value.buffer] : [];
+    self.postMessage({ id, ok: true, value }, transfer);
+  } catch (error) {
+    self.postMessage({ id, ok: false, error: error && error.message ? error.message : String(error) });
+  }
+};
