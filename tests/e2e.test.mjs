@@ -45,17 +45,19 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot }) {
     assert.ok(Number.isFinite(stats[key]), `${key} read back finite: ${stats[key]}`);
   }
   assert.ok(stats.dReal > 0 && stats.dReal < 1 && stats.dFake > 0 && stats.dFake < 1);
-  assert.equal(Number((await page.textContent("#step")).trim()), after.step, "#step shows the step");
+  const shown = await page.evaluate(() => [document.getElementById("step").textContent, window.ganvas.step]);
+  assert.equal(Number(shown[0].trim()), shown[1], "#step shows the step");
   assert.ok(inked(await canvasPixels(page, "loss-plot")), "the loss plot has points");
   assert.ok(inked(await canvasPixels(page, "d-plot")), "the D plot has points");
   assert.ok(differs(samplesBefore, await canvasPixels(page, "samples")), "the samples changed");
 
-  // Pause stops the counter (a chunk in flight may still land).
+  // Pause stops the counter, once the chunk in flight has landed.
   await page.click("#train");
-  await page.waitForFunction(() => !window.ganvas.running);
-  await page.waitForTimeout(1500);
+  await page.waitForFunction(() => !window.ganvas.running && !window.ganvas.inFlight, null, {
+    timeout: 120_000,
+  });
   const paused = await page.evaluate(() => window.ganvas.step);
-  await page.waitForTimeout(2500);
+  await page.waitForTimeout(3000);
   assert.equal(await page.evaluate(() => window.ganvas.step), paused, "Pause stops training");
   assert.match(await page.textContent("#train"), /Train/);
 

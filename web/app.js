@@ -18,6 +18,7 @@
   const api = (window.ganvas = {
     ready: false,
     running: false,
+    inFlight: false, // a chunk of steps is being computed (after Pause, the last one still lands)
     step: 0,
     backend: null,
     backendNote: "",
@@ -234,11 +235,14 @@
       const t0 = performance.now();
       let stats;
       try {
+        api.inFlight = true;
         stats = await run("trainSteps", { n: api.chunk });
         sizeChunk(performance.now() - t0);
       } catch (error) {
         if (!crashed) fail(`Training stopped: ${error.message || error}.`);
         return;
+      } finally {
+        api.inFlight = false;
       }
       if (current !== generation) return;
       if (api.firstStepMs === null) {
@@ -327,9 +331,14 @@
     ctx.putImageData(image, 0, 0);
   }
 
+  // Exponential moving average with bias correction (as in Adam), so the first points are not
+  // pulled towards zero or the first value.
   function smooth(values, alpha = 0.05) {
-    let ema = values.length ? values[0] : 0;
-    return values.map((v) => (ema = alpha * v + (1 - alpha) * ema));
+    let ema = 0;
+    return values.map((v, i) => {
+      ema = alpha * v + (1 - alpha) * ema;
+      return ema / (1 - (1 - alpha) ** (i + 1));
+    });
   }
 
   function drawPlots() {

@@ -77,6 +77,8 @@ pub fn dist(root: &Path) -> Result<PathBuf, String> {
 }
 
 fn test(root: &Path) -> Result<(), String> {
+    // The wasm32 target first: the wasm clippy pass needs it.
+    tools::ensure_web_tools(root)?;
     sh(root, "cargo", &["fmt", "--all", "--", "--check"])?;
     sh(
         root,
