@@ -99,7 +99,8 @@ test("without WebGPU the page falls back to the CPU, says so, and trains", async
     const { page, log } = await open(browser);
     const { state } = await trainAndCheck(page, log, {
       backendPrefix: "CPU (",
-      minSteps: 20,
+      // Enough steps for the screenshot to show the first blurry digit shapes.
+      minSteps: 200,
       shot: "cpu.png",
     });
     assert.equal(state.backend, "CPU");
@@ -123,6 +124,20 @@ test("Reset returns to step 0 and the same seed redraws the same first samples",
     await page.waitForFunction(() => window.ganvas.step === 0 && /Reset/.test(document.getElementById("status").textContent));
     assert.equal((await page.textContent("#step")).trim(), "0");
     assert.deepEqual(await canvasPixels(page, "samples"), first, "same seed, same untrained samples");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a wasm module that fails to load is reported in #status, in words", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await browser.newPage();
+    await page.route("**/*_bg.wasm", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.goto(SITE);
+    await page.waitForFunction(() => window.ganvas && window.ganvas.errors.length > 0, null, { timeout: 120_000 });
+    assert.match(await page.textContent("#status"), /model could not be loaded/);
+    assert.equal(await page.isDisabled("#train"), true);
   } finally {
     await browser.close();
   }
