@@ -67,11 +67,12 @@ pub fn dist(root: &Path) -> Result<PathBuf, String> {
         .filter_map(|e| e.ok())
         .find(|e| e.path().extension().is_some_and(|x| x == "wasm"))
         .ok_or("the build wrote no .wasm file")?;
-    let size = wasm.metadata().map(|m| m.len()).unwrap_or(0);
+    let bytes = std::fs::read(wasm.path()).map_err(|e| format!("cannot read the wasm: {e}"))?;
     eprintln!(
-        "built dist/ ({} wasm: {:.2} MB)",
+        "built dist/: {} is {:.2} MB, {:.2} MB gzipped",
         wasm.file_name().to_string_lossy(),
-        size as f64 / 1e6
+        bytes.len() as f64 / 1e6,
+        data::gzip(&bytes)?.len() as f64 / 1e6
     );
     Ok(dist)
 }
