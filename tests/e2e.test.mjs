@@ -129,32 +129,29 @@ test("Reset returns to step 0 and the same seed redraws the same first samples",
   }
 });
 
-test("a wasm module that fails to load is reported in #status, in words", async () => {
+/** Serves `file` as a 404, opens the page, and returns the #status text once it reports an error. */
+async function statusWhenMissing(file) {
   const browser = await launch({ webgpu: false });
   try {
     const page = await browser.newPage();
-    await page.route("**/*_bg.wasm", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.route(file, (route) => route.fulfill({ status: 404, body: "" }));
     await page.goto(SITE);
-    await page.waitForFunction(() => window.ganvas && window.ganvas.errors.length > 0, null, { timeout: 120_000 });
-    assert.match(await page.textContent("#status"), /model could not be loaded/);
-    assert.equal(await page.isDisabled("#train"), true);
+    await page.waitForFunction(() => window.ganvas && window.ganvas.errors.length > 0, null, {
+      timeout: 120_000,
+    });
+    assert.equal(await page.isDisabled("#train"), true, "nothing to train");
+    return await page.textContent("#status");
   } finally {
     await browser.close();
   }
+}
+
+test("a wasm module that fails to load is reported in #status, in words", async () => {
+  assert.match(await statusWhenMissing("**/*_bg.wasm"), /model could not be loaded/);
 });
 
 test("a missing data file is reported in #status, in words", async () => {
-  const browser = await launch({ webgpu: false });
-  try {
-    const page = await browser.newPage();
-    await page.route("**/mnist-10k-labels-idx1-ubyte.gz", (route) => route.fulfill({ status: 404, body: "" }));
-    await page.goto(SITE);
-    await page.waitForFunction(() => window.ganvas && window.ganvas.errors.length > 0, null, { timeout: 120_000 });
-    const status = await page.textContent("#status");
-    assert.match(status, /digit data could not be loaded/);
-    assert.match(status, /404/);
-    assert.equal(await page.isDisabled("#train"), true, "nothing to train without data");
-  } finally {
-    await browser.close();
-  }
+  const status = await statusWhenMissing("**/mnist-10k-labels-idx1-ubyte.gz");
+  assert.match(status, /digit data could not be loaded/);
+  assert.match(status, /404/);
 });
