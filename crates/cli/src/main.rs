@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::prelude::*;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use ganvas_core::data::Mnist;
 use ganvas_core::model::IMAGE_PIXELS;
 use ganvas_core::train::{StepValues, TrainConfig, Trainer};
@@ -35,8 +35,6 @@ enum Command {
         /// Read the losses back every this many steps (each read waits for the device).
         #[arg(long, default_value_t = 10)]
         log_every: u64,
-        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
-        backend: BackendArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -46,8 +44,6 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 50)]
         steps: u64,
-        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
-        backend: BackendArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -58,14 +54,6 @@ struct DataArgs {
     /// Folder holding mnist-10k-{images-idx3,labels-idx1}-ubyte.gz.
     #[arg(long, default_value = "www/data")]
     data_dir: PathBuf,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    /// burn's Flex CPU backend.
-    Cpu,
-    /// burn's wgpu backend (build with `--features gpu`).
-    Gpu,
 }
 
 fn main() {
@@ -83,35 +71,12 @@ fn run(cli: Cli) -> Result<(), String> {
             batch,
             out,
             log_every,
-            backend,
             data,
         } => {
             let config = TrainConfig::new().with_seed(seed).with_batch_size(batch);
-            train(
-                config,
-                steps,
-                log_every.max(1),
-                &out,
-                backend,
-                &data.data_dir,
-            )
+            train(config, steps, log_every.max(1), &out, &data.data_dir)
         }
-        Command::Bench {
-            batch,
-            steps,
-            backend,
-            data,
-        } => bench(batch, steps.max(2), backend, &data.data_dir),
-    }
-}
-
-fn device(backend: BackendArg) -> Result<(Device, &'static str), String> {
-    match backend {
-        BackendArg::Cpu => Ok((Device::flex(), "flex")),
-        #[cfg(feature = "gpu")]
-        BackendArg::Gpu => Ok((Device::wgpu(DeviceKind::DefaultDevice), "wgpu")),
-        #[cfg(not(feature = "gpu"))]
-        BackendArg::Gpu => Err("this build has no GPU backend: rebuild with --features gpu".into()),
+        Command::Bench { batch, steps, data } => bench(batch, steps.max(2), &data.data_dir),
     }
 }
 
@@ -135,11 +100,11 @@ fn train(
     steps: u64,
     log_every: u64,
     out: &Path,
-    backend: BackendArg,
     data_dir: &Path,
 ) -> Result<(), String> {
     let data = load_data(data_dir)?;
-    let (device, _) = device(backend)?;
+    // The CPU (Flex) backend: the native CLI needs no GPU.
+    let device = Device::flex();
     fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut trainer = Trainer::new(config, &device, &data);
 
@@ -185,9 +150,9 @@ fn train(
     Ok(())
 }
 
-fn bench(batch: usize, steps: u64, backend: BackendArg, data_dir: &Path) -> Result<(), String> {
+fn bench(batch: usize, steps: u64, data_dir: &Path) -> Result<(), String> {
     let data = load_data(data_dir)?;
-    let (device, name) = device(backend)?;
+    let (device, name) = (Device::flex(), "flex");
     let mut trainer = Trainer::new(TrainConfig::new().with_batch_size(batch), &device, &data);
     let start = Instant::now();
     read(trainer.train_step(&data))?;
