@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use burn::prelude::*;
 use ganvas_core::data::Mnist;
-use ganvas_core::model::IMAGE_PIXELS;
 use ganvas_core::train::{StepStats, TrainConfig, Trainer};
 use js_sys::{Float32Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -98,18 +97,6 @@ impl Ganvas {
         self.backend.detail.clone()
     }
 
-    /// Steps completed in this run.
-    #[wasm_bindgen(getter)]
-    pub fn step(&self) -> f64 {
-        self.session.borrow().trainer.step as f64
-    }
-
-    /// The run's config as JSON.
-    #[wasm_bindgen(getter)]
-    pub fn config(&self) -> String {
-        self.session.borrow().trainer.config.to_string()
-    }
-
     /// Runs `n` training steps, then resolves with the last step's statistics
     /// `{ step, dLoss, gLoss, dReal, dFake }`. The steps are queued on the device at once; the
     /// promise is the chunk's one sync point.
@@ -166,12 +153,6 @@ impl Ganvas {
     pub fn real_digits(&self, n: usize) -> Float32Array {
         let indices: Vec<usize> = self.data.train_indices().take(n).collect();
         Float32Array::from(self.data.gather(&indices).as_slice())
-    }
-
-    /// Pixels per image (28 x 28).
-    #[wasm_bindgen(getter, js_name = imagePixels)]
-    pub fn image_pixels(&self) -> usize {
-        IMAGE_PIXELS
     }
 
     /// Starts the run again from step 0 with the same config and seed, on the same device.
