@@ -4,20 +4,20 @@
 // { id, ok, value | error } reply. A Rust panic arrives as { panic: message }.
 "use strict";
 
-let run = null;
+let bindings = null; // the wasm module's exports, once loaded
+let run = null; // its Ganvas object, once created
 
 // The wasm panic hook calls this (see crates/web/src/app.rs).
 self.ganvasPanic = (message) => self.postMessage({ panic: String(message) });
 
 const methods = {
   async load({ js, wasm }) {
-    const bindings = await import(js);
+    bindings = await import(js);
     await bindings.default({ module_or_path: wasm });
-    self.bindings = bindings;
     return true;
   },
   async create({ images, labels, options }) {
-    run = await self.bindings.Ganvas.create(images, labels, options);
+    run = await bindings.Ganvas.create(images, labels, options);
     return {
       backend: run.backend,
       backendNote: run.backendNote,

@@ -17,6 +17,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     };
     let mut lines = Vec::new();
 
+    // Built here with its output shown; `capture` below keeps only the JSON line.
     sh(root, "cargo", &["build", "--release", "-p", "ganvas-cli"])?;
     for batch in BATCHES {
         let steps = if batch == 64 { "60" } else { "20" };
