@@ -6,15 +6,21 @@ use std::time::Instant;
 
 use burn::prelude::*;
 use clap::{Parser, Subcommand};
+use ganvas_core::classifier::{ClassifierTraining, accuracy, train_classifier};
 use ganvas_core::data::Mnist;
+use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics, reference};
 use ganvas_core::model::IMAGE_PIXELS;
-use ganvas_core::train::{StepValues, TrainConfig, Trainer};
+use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod image;
 
 #[derive(Parser)]
-#[command(name = "ganvas", version, about = "Train the Ganvas seed GAN natively")]
+#[command(
+    name = "ganvas",
+    version,
+    about = "Train and measure the Ganvas seed GAN natively"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train, then write samples.png (8x8 fixed-noise grid), losses.csv and config.json to --out.
+    /// Train, then write checkpoint.ganvas, samples.png (8x8 fixed-noise grid), losses.csv and
+    /// config.json to --out. With --eval-every, print the metrics as JSON lines while training.
     Train {
         #[arg(long, default_value_t = 1000)]
         steps: u64,
@@ -35,8 +42,31 @@ enum Command {
         /// Read the losses back every this many steps (each read waits for the device).
         #[arg(long, default_value_t = 10)]
         log_every: u64,
+        /// Measure the samples every this many steps (and at step 0); 0: never.
+        #[arg(long, default_value_t = 0)]
+        eval_every: u64,
+        #[command(flatten)]
+        eval: EvalArgs,
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Measure a checkpoint's samples: classifier score, FID-MNIST, coverage, copy rate.
+    Eval {
+        /// A checkpoint.ganvas written by `ganvas train`.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// Print one JSON line (the default prints a table).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        eval: EvalArgs,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// The measuring classifier.
+    Classifier {
+        #[command(subcommand)]
+        command: ClassifierCommand,
     },
     /// Measure training speed; prints one JSON line.
     Bench {
@@ -47,6 +77,32 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum ClassifierCommand {
+    /// Train the classifier on the 9,000 training digits, check it on the 1,000 held-out digits,
+    /// and write it with the held-out reference statistics (the shipped file is made this way).
+    Train {
+        #[arg(long, default_value = "www/models/classifier.ganvas")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        epochs: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// Generated samples the metrics are computed on.
+    #[arg(long, default_value_t = 2000)]
+    samples: usize,
+    /// The classifier file.
+    #[arg(long, default_value = "www/models/classifier.ganvas")]
+    classifier: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -71,11 +127,39 @@ fn run(cli: Cli) -> Result<(), String> {
             batch,
             out,
             log_every,
+            eval_every,
+            eval,
             data,
         } => {
             let config = TrainConfig::new().with_seed(seed).with_batch_size(batch);
-            train(config, steps, log_every.max(1), &out, &data.data_dir)
+            let schedule = Schedule {
+                steps,
+                log_every: log_every.max(1),
+                eval_every,
+            };
+            train(config, schedule, &eval, &out, &data.data_dir)
         }
+        Command::Eval {
+            checkpoint,
+            json,
+            eval,
+            data,
+        } => evaluate_checkpoint(&checkpoint, json, &eval, &data.data_dir),
+        Command::Classifier {
+            command:
+                ClassifierCommand::Train {
+                    out,
+                    epochs,
+                    seed,
+                    data,
+                },
+        } => classifier_train(
+            ClassifierTraining::new()
+                .with_epochs(epochs)
+                .with_seed(seed),
+            &out,
+            &data.data_dir,
+        ),
         Command::Bench { batch, steps, data } => bench(batch, steps.max(2), &data.data_dir),
     }
 }
@@ -95,28 +179,54 @@ fn read(stats: ganvas_core::train::StepStats) -> Result<StepValues, String> {
     pollster::block_on(stats.read()).map_err(|e| format!("reading the losses failed: {e:?}"))
 }
 
-fn train(
-    config: TrainConfig,
+struct Schedule {
     steps: u64,
     log_every: u64,
+    eval_every: u64,
+}
+
+fn train(
+    config: TrainConfig,
+    schedule: Schedule,
+    eval: &EvalArgs,
     out: &Path,
     data_dir: &Path,
 ) -> Result<(), String> {
     let data = load_data(data_dir)?;
     // The CPU (Flex) backend: the native CLI needs no GPU.
     let device = Device::flex();
+    let evaluator = if schedule.eval_every > 0 {
+        Some(load_evaluator(&eval.classifier, &data, &device)?)
+    } else {
+        None
+    };
     fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut trainer = Trainer::new(config, &device, &data);
 
+    let steps = schedule.steps;
     let bar = ProgressBar::new(steps);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}")
             .expect("the progress template is valid"),
     );
+    let started = Instant::now();
+    let mut eval_time = 0.0;
+    let mut evaluate = |trainer: &Trainer, bar: &ProgressBar| -> Result<(), String> {
+        if let Some(evaluator) = &evaluator {
+            let t = Instant::now();
+            let images = trainer.generate(trainer.evaluation_noise(eval.samples));
+            let metrics = measure(evaluator, images, &data)?;
+            eval_time += t.elapsed().as_secs_f64();
+            let train_s = started.elapsed().as_secs_f64() - eval_time;
+            bar.suspend(|| println!("{}", metrics_json(trainer.step, &metrics, Some(train_s))));
+        }
+        Ok(())
+    };
+    evaluate(&trainer, &bar)?;
     let mut csv = String::from("step,d_loss,g_loss,d_real,d_fake\n");
     for _ in 0..steps {
         let stats = trainer.train_step(&data);
-        if trainer.step.is_multiple_of(log_every) || trainer.step == steps {
+        if trainer.step.is_multiple_of(schedule.log_every) || trainer.step == steps {
             let v = read(stats)?;
             if !v.is_finite() {
                 return Err(format!("training diverged at step {}: {v:?}", trainer.step));
@@ -127,9 +237,12 @@ fn train(
             );
             bar.set_message(format!("D {:.3}  G {:.3}", v.d_loss, v.g_loss));
         }
+        if schedule.eval_every > 0 && trainer.step.is_multiple_of(schedule.eval_every) {
+            evaluate(&trainer, &bar)?;
+        }
         bar.inc(1);
     }
-    bar.finish();
+    bar.finish_and_clear();
 
     let write = |name: &str, bytes: &[u8]| {
         let path = out.join(name);
@@ -137,15 +250,125 @@ fn train(
     };
     write("losses.csv", csv.as_bytes())?;
     write("config.json", trainer.config.to_string().as_bytes())?;
+    let checkpoint = pollster::block_on(trainer.checkpoint())
+        .map_err(|e| format!("saving the checkpoint failed: {e}"))?;
+    write("checkpoint.ganvas", &checkpoint)?;
     let samples = trainer.generate(trainer.fixed_noise(64));
     let pixels: Vec<f32> = pollster::block_on(samples.into_data_async())
         .map_err(|e| format!("reading the samples failed: {e:?}"))?
         .try_to_vec()
         .map_err(|e| format!("unexpected sample data: {e:?}"))?;
     write("samples.png", &image::grid_png(&pixels, IMAGE_PIXELS, 8)?)?;
-    println!(
-        "wrote {}/samples.png, losses.csv and config.json",
+    eprintln!(
+        "wrote {0}/checkpoint.ganvas, {0}/samples.png, losses.csv and config.json",
         out.display()
+    );
+    Ok(())
+}
+
+fn load_evaluator(path: &Path, data: &Mnist, device: &Device) -> Result<Evaluator, String> {
+    let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (file, classifier) = ClassifierFile::decode(&bytes, device)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Evaluator::new(classifier, file.reference, data, device))
+}
+
+fn measure(evaluator: &Evaluator, images: Tensor<2>, data: &Mnist) -> Result<Metrics, String> {
+    if images.dims()[0] < 2 {
+        return Err("the metrics need at least 2 samples".into());
+    }
+    pollster::block_on(evaluator.evaluate(images, data))
+        .map_err(|e| format!("measuring the samples failed: {e:?}"))
+}
+
+/// One JSON line of metrics (`train_s`: training wall time so far, evaluation excluded).
+fn metrics_json(step: u64, m: &Metrics, train_s: Option<f64>) -> String {
+    let histogram: Vec<String> = m.coverage.histogram.iter().map(u32::to_string).collect();
+    let time = train_s.map_or(String::new(), |t| format!(",\"train_s\":{t:.1}"));
+    format!(
+        "{{\"step\":{step},\"samples\":{},\"classifier_score\":{:.3},\"fid\":{:.3},\"coverage\":{},\"coverage_kl\":{:.4},\"histogram\":[{}],\"copy_rate\":{:.4},\"median_copy_ratio\":{:.3}{time}}}",
+        m.samples,
+        m.classifier_score,
+        m.fid,
+        m.coverage.digits_covered,
+        m.coverage.kl_from_uniform,
+        histogram.join(","),
+        m.copy_rate,
+        m.median_copy_ratio,
+    )
+}
+
+fn evaluate_checkpoint(
+    path: &Path,
+    json: bool,
+    eval: &EvalArgs,
+    data_dir: &Path,
+) -> Result<(), String> {
+    let data = load_data(data_dir)?;
+    let device = Device::flex();
+    let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let checkpoint =
+        GanCheckpoint::decode(&bytes, &device).map_err(|e| format!("{}: {e}", path.display()))?;
+    let evaluator = load_evaluator(&eval.classifier, &data, &device)?;
+    let config = &checkpoint.config;
+    let z = evaluation_noise(config.seed, eval.samples, config.model.latent_dim, &device);
+    let metrics = measure(&evaluator, checkpoint.generator.forward(z), &data)?;
+    if json {
+        println!("{}", metrics_json(checkpoint.step, &metrics, None));
+    } else {
+        let c = &metrics.coverage;
+        println!("step                {}", checkpoint.step);
+        println!("samples             {}", metrics.samples);
+        println!("classifier score    {:.2}  (1 to 10)", metrics.classifier_score);
+        println!("FID-MNIST           {:.2}  (0 is the real data)", metrics.fid);
+        println!("digits covered      {}/10  histogram {:?}", c.digits_covered, c.histogram);
+        println!("copy rate           {:.1}%", metrics.copy_rate * 100.0);
+        println!("median copy ratio   {:.2}  (1: as novel as real digits)", metrics.median_copy_ratio);
+    }
+    Ok(())
+}
+
+fn classifier_train(training: ClassifierTraining, out: &Path, data_dir: &Path) -> Result<(), String> {
+    let data = load_data(data_dir)?;
+    let device = Device::flex();
+    let started = Instant::now();
+    let classifier = train_classifier(&training, &data, &device, |epoch, loss| {
+        let loss: f32 = pollster::block_on(loss.into_data_async())
+            .ok()
+            .and_then(|d| d.try_to_vec::<f32>().ok())
+            .and_then(|v| v.first().copied())
+            .unwrap_or(f32::NAN);
+        eprintln!(
+            "epoch {epoch:>2}/{}  loss {loss:.4}  {:.0}s",
+            training.epochs,
+            started.elapsed().as_secs_f64()
+        );
+    });
+    let heldout: Vec<usize> = data.heldout_indices().collect();
+    let heldout_accuracy = pollster::block_on(accuracy(&classifier, &data, &heldout, &device))
+        .map_err(|e| format!("measuring accuracy failed: {e:?}"))?;
+    let reference = pollster::block_on(reference(&classifier, &data, &device))
+        .map_err(|e| format!("measuring the held-out digits failed: {e:?}"))?;
+    let file = ClassifierFile {
+        config: training.model.clone(),
+        training,
+        heldout_accuracy,
+        reference,
+    };
+    let bytes = pollster::block_on(file.encode(&classifier))
+        .map_err(|e| format!("saving the classifier failed: {e}"))?;
+    if let Some(dir) = out.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    fs::write(out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "held-out accuracy {:.2}% ({} digits); held-out nearest-training-digit median distance {:.3}; wrote {} ({} bytes) in {:.0}s",
+        heldout_accuracy * 100.0,
+        heldout.len(),
+        file.reference.heldout_nn_median,
+        out.display(),
+        bytes.len(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! Ganvas's model crate: everything that trains, with no web dependency.
 
+pub mod checkpoint;
+pub mod classifier;
 pub mod data;
 pub mod loss;
+pub mod metrics;
 pub mod model;
 pub mod rng;
 pub mod train;

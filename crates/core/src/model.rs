@@ -78,7 +78,7 @@ impl ModelConfig {
 
 /// A linear layer with PyTorch's default init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and
 /// bias (burn's default too), but drawn from the run's generator so every backend starts the same.
-fn linear(d_input: usize, d_output: usize, rng: &mut RunRng, device: &Device) -> Linear {
+pub(crate) fn linear(d_input: usize, d_output: usize, rng: &mut RunRng, device: &Device) -> Linear {
     let bound = 1.0 / (d_input as f32).sqrt();
     let weight = TensorData::new(rng.uniform(d_input * d_output, bound), [d_input, d_output]);
     let bias = TensorData::new(rng.uniform(d_output, bound), [d_output]);

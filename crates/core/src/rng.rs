@@ -18,6 +18,12 @@ pub enum Stream {
     Batches,
     /// The fixed latent batch shown in the sample grid.
     FixedSamples,
+    /// The classifier's initial weights (the measuring instrument, trained once).
+    ClassifierInit,
+    /// The classifier's training-time digit shifts.
+    ClassifierBatches,
+    /// Latent noise of the samples the metrics are computed on.
+    Evaluation,
 }
 
 /// A seeded generator for one stream of a run.

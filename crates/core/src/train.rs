@@ -6,6 +6,7 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{ExecutionError, Transaction};
 
+use crate::checkpoint::{CheckpointError, GanvasFile, load_module, module_bytes};
 use crate::data::{BatchSampler, Mnist};
 use crate::loss::{GanLoss, discriminator_loss, generator_loss};
 use crate::model::{Discriminator, Generator, IMAGE_PIXELS, ModelConfig};
@@ -184,6 +185,29 @@ impl Trainer {
         Tensor::from_data(TensorData::new(z, [n, latent]), &self.device)
     }
 
+    /// The noise the metrics are measured on: the same `n` vectors at every evaluation of a run,
+    /// so the metric curves show the generator changing, not the noise.
+    pub fn evaluation_noise(&self, n: usize) -> Tensor<2> {
+        evaluation_noise(self.config.seed, n, self.config.model.latent_dim, &self.device)
+    }
+
+    /// The run as a Ganvas file: config, step and both networks (read asynchronously).
+    pub async fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
+        let meta = GanMeta {
+            config: self.config.clone(),
+            step: self.step,
+        };
+        Ok(GanvasFile {
+            kind: GAN_KIND.into(),
+            meta: serde_json::to_string(&meta).expect("the meta serialises"),
+            sections: vec![
+                ("generator".into(), module_bytes(&self.generator).await?),
+                ("discriminator".into(), module_bytes(&self.discriminator).await?),
+            ],
+        }
+        .encode())
+    }
+
     pub fn set_learning_rates(&mut self, lr_g: f64, lr_d: f64) {
         self.config.lr_g = lr_g;
         self.config.lr_d = lr_d;
@@ -194,4 +218,42 @@ impl Trainer {
         let z = self.noise.normal(batch * latent);
         Tensor::from_data(TensorData::new(z, [batch, latent]), &self.device) // [batch, latent]
     }
+}
+
+pub const GAN_KIND: &str = "gan";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct GanMeta {
+    config: TrainConfig,
+    step: u64,
+}
+
+/// A GAN checkpoint, decoded onto a device (without autodiff: for sampling and evaluation).
+pub struct GanCheckpoint {
+    pub config: TrainConfig,
+    pub step: u64,
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+}
+
+impl GanCheckpoint {
+    /// Parses and checks a checkpoint written by [`Trainer::checkpoint`].
+    pub fn decode(bytes: &[u8], device: &Device) -> Result<Self, CheckpointError> {
+        let file = GanvasFile::decode_kind(bytes, GAN_KIND)?;
+        let meta: GanMeta =
+            serde_json::from_str(&file.meta).map_err(|e| CheckpointError::BadMeta(e.to_string()))?;
+        let (generator, discriminator) = meta.config.model.init(device, meta.config.seed);
+        Ok(Self {
+            generator: load_module(generator, file.section("generator")?)?,
+            discriminator: load_module(discriminator, file.section("discriminator")?)?,
+            config: meta.config,
+            step: meta.step,
+        })
+    }
+}
+
+/// The evaluation noise of a run with this seed: see [`Trainer::evaluation_noise`].
+pub fn evaluation_noise(seed: u64, n: usize, latent: usize, device: &Device) -> Tensor<2> {
+    let z = RunRng::new(seed, Stream::Evaluation).normal(n * latent);
+    Tensor::from_data(TensorData::new(z, [n, latent]), device)
 }
