@@ -19,7 +19,7 @@ const canvasPixels = (page, id) =>
 const differs = (a, b) => a.length !== b.length || a.some((v, i) => v !== b[i]);
 const inked = (pixels) => pixels.some((v, i) => i % 4 === 3 && v !== 0);
 
-async function trainAndCheck(page, log, { backendPrefix, minSteps, shot }) {
+async function trainAndCheck(page, log, { backendPrefix, minSteps, shot, measurements = 1 }) {
   const state = await waitReady(page);
   const badge = await page.textContent("#backend");
   assert.ok(badge.startsWith(backendPrefix), `#backend says "${badge}"`);
@@ -50,6 +50,8 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot }) {
   assert.ok(inked(await canvasPixels(page, "loss-plot")), "the loss plot has points");
   assert.ok(inked(await canvasPixels(page, "d-plot")), "the D plot has points");
   assert.ok(differs(samplesBefore, await canvasPixels(page, "samples")), "the samples changed");
+  // The classifier runs on this backend too: the panels fill in and the copy check answers.
+  const quality = await checkQuality(page, measurements);
 
   // Pause stops the counter, once the chunk in flight has landed.
   await page.click("#train");
@@ -73,6 +75,8 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot }) {
     backend: badge,
     steps: after.step,
     first_step_ms: Math.round(after.firstStepMs),
+    measure_ms: Math.round(await page.evaluate(() => window.ganvas.evalMs)),
+    measured_at_step: quality.step,
     train_ms: trainMs,
     frame_p95_ms: Math.round(percentile(settled, 95)),
     frame_p50_ms: Math.round(percentile(settled, 50)),
@@ -105,6 +109,73 @@ test("without WebGPU the page falls back to the CPU, says so, and trains", async
     });
     assert.equal(state.backend, "CPU");
     assert.ok(state.backendNote.length > 0, "the page says why it is on the CPU");
+  } finally {
+    await browser.close();
+  }
+});
+
+/** Waits for `count` quality measurements, checks the panels, then clicks a sample for its neighbours. */
+async function checkQuality(page, count) {
+  await page.waitForFunction((n) => window.ganvas.evaluations >= n, count, { timeout: STEP_TIMEOUT, polling: 250 });
+  const m = await page.evaluate(() => window.ganvas.metrics);
+  assert.ok(m.classifierScore >= 1 && m.classifierScore <= 10, `classifier score ${m.classifierScore}`);
+  assert.ok(Number.isFinite(m.fid) && m.fid >= 0, `FID ${m.fid}`);
+  assert.equal(m.histogram.length, 10);
+  assert.ok(m.copyRate >= 0 && m.copyRate <= 1);
+  assert.ok(inked(await canvasPixels(page, "quality-plot")), "the quality plot has points");
+  assert.equal(await page.locator("#class-histogram .bars .col").count(), 10, "ten digit bars");
+  assert.match(await page.textContent("#coverage-readout"), /^\d+ of 10 digits are being drawn\.$/);
+  assert.match(await page.textContent("#quality-readout"), /classifier score \d+\.\d\d, FID \d+/);
+
+  // Click the sample in row 2, column 3: its 5 nearest training digits and a verdict appear.
+  const box = await page.locator("#samples").boundingBox();
+  await page.mouse.click(box.x + (2.5 / 8) * box.width, box.y + (1.5 / 8) * box.height);
+  await page.waitForFunction(() => document.querySelectorAll("#neighbours li").length === 5, null, {
+    timeout: 120_000,
+  });
+  const shown = await page.evaluate(() => window.ganvas.neighbours);
+  assert.equal(shown.sample, 10);
+  const distances = shown.neighbours.map((n) => n.distance);
+  assert.deepEqual([...distances].sort((a, b) => a - b), distances, "nearest first");
+  assert.ok(shown.neighbours.every((n) => n.index >= 0 && n.index < 9000 && n.label >= 0 && n.label <= 9));
+  assert.match(await page.textContent("#neighbours .verdict"), /^Verdict: (novel|close to a training digit|a copy)/);
+  return m;
+}
+
+test("the quality panels update during training, and a clicked sample shows its 5 nearest training digits", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, log } = await open(browser, "?backend=cpu");
+    await waitReady(page);
+    assert.match(await page.textContent("#quality-readout"), /once training starts/);
+    await page.click("#train");
+    await page.waitForFunction(() => window.ganvas.evaluations >= 1, null, { timeout: STEP_TIMEOUT });
+    const first = await page.evaluate(() => window.ganvas.metrics.step);
+    const m = await checkQuality(page, 3);
+    assert.ok(m.step > first, "later measurements are of later steps");
+    assert.ok(await page.evaluate(() => window.ganvas.running), "measuring does not stop training");
+    await page.click("#train");
+    await page.screenshot({ path: `${OUT}quality.png`, fullPage: true });
+    assert.deepEqual(log.errors, [], "no console errors");
+    console.log(`# ${JSON.stringify({ quality: m })}`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("without the classifier file the quality panel says so and training goes on", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await browser.newPage();
+    await page.route("**/classifier.ganvas", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.goto(`${SITE}?backend=cpu`);
+    await waitReady(page);
+    await page.click("#train");
+    await page.waitForFunction(() => window.ganvas.classifier === "failed", null, { timeout: STEP_TIMEOUT });
+    assert.match(await page.textContent("#quality-readout"), /quality panel is off.*404.*Training is not affected/);
+    const step = await page.evaluate(() => window.ganvas.step);
+    await page.waitForFunction((s) => window.ganvas.step > s + 5, step, { timeout: STEP_TIMEOUT });
+    assert.deepEqual(await page.evaluate(() => window.ganvas.errors), []);
   } finally {
     await browser.close();
   }

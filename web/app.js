@@ -13,6 +13,16 @@
   const MAX_CHUNK = 64;
   const SAMPLE_EVERY_MS = 500;
   const MAX_POINTS = 4000;
+  // The measuring classifier: loaded after the first training step, so it never delays it.
+  const CLASSIFIER = "models/classifier.ganvas";
+  // Samples per measurement (FID and the classifier score are biased upwards at small counts).
+  const EVAL_SAMPLES = 256;
+  // Measuring takes at most this share of the time: the next measurement waits until training has
+  // run for (last measurement's duration) / EVAL_SHARE, and at least EVAL_MIN_GAP_MS.
+  const EVAL_SHARE = 0.2;
+  const EVAL_MIN_GAP_MS = 1500;
+  // A drop of this many covered digits below the best so far raises the mode-collapse warning.
+  const COLLAPSE_DROP = 2;
 
   // For automation and teachers' scripts: the page's live state.
   const api = (window.ganvas = {
@@ -27,6 +37,12 @@
     chunk: 1,
     samplesDrawn: 0,
     errors: [],
+    classifier: "waiting", // "waiting" | "loading" | "ready" | "failed"
+    metrics: null, // the last measurement: { step, classifierScore, fid, digitsCovered, histogram, ... }
+    evaluations: 0,
+    evalMs: null, // how long the last measurement took
+    collapseWarning: false,
+    neighbours: null, // the last copy check: { sample, neighbours: [{ index, label, distance, ratio, verdict }] }
   });
 
   let run = null; // the training worker, once the model is built
@@ -35,6 +51,10 @@
   let lastSampleAt = 0;
   let crashed = false;
   let generation = 0; // bumped by Reset, so a chunk in flight from the old run is dropped
+  let classifierBytes = null; // a promise of the classifier file, fetched once the model is up
+  let quality = []; // measurements of this run
+  let bestCovered = 0;
+  let lastEval = { step: -1, endedAt: 0, ms: 0 };
 
   const $ = (id) => document.getElementById(id);
 
@@ -170,6 +190,8 @@
       return;
     }
     run = call;
+    classifierBytes = fetchBytes(CLASSIFIER);
+    classifierBytes.catch(() => {}); // reported when it is used, after the first step
     api.backend = backend.backend;
     api.backendNote = backend.backendNote;
     const badge = $("backend");
@@ -248,6 +270,7 @@
       if (api.firstStepMs === null) {
         api.firstStepMs = performance.now() - t0;
         setStatus(`Training. The first step took ${(api.firstStepMs / 1000).toFixed(1)} s.`);
+        loadClassifier();
       }
       record(stats);
       if (![stats.dLoss, stats.gLoss, stats.dReal, stats.dFake].every(Number.isFinite)) {
@@ -258,6 +281,7 @@
         return;
       }
       if (performance.now() - lastSampleAt > SAMPLE_EVERY_MS) await drawSamples();
+      if (evaluationDue()) await evaluate(current);
       await nextTask();
     }
   }
@@ -302,9 +326,228 @@
     api.lastStats = null;
     $("step").textContent = "0";
     $("speed").textContent = "0";
+    quality = [];
+    bestCovered = 0;
+    lastEval = { step: -1, endedAt: 0, ms: 0 };
+    api.metrics = null;
+    api.collapseWarning = false;
     drawPlots();
+    drawQuality();
+    showNeighboursHint();
     await drawSamples();
     setStatus("Reset to step 0 with the same seed. Press Train.");
+  }
+
+  // The classifier goes to the worker after the first step; a failure turns the quality panel off,
+  // not training.
+  async function loadClassifier() {
+    if (api.classifier !== "waiting" || !classifierBytes) return;
+    api.classifier = "loading";
+    $("quality-readout").textContent = "Loading the classifier…";
+    try {
+      const bytes = await classifierBytes;
+      await run("loadClassifier", { bytes }, [bytes.buffer]);
+      api.classifier = "ready";
+      $("quality-samples").textContent = String(EVAL_SAMPLES);
+      $("quality-readout").textContent = "Measuring…";
+    } catch (error) {
+      api.classifier = "failed";
+      const text = `The quality panel is off: the classifier could not be loaded (${error.message}). Training is not affected.`;
+      $("quality-readout").textContent = text;
+      setStatus(text);
+    }
+  }
+
+  function evaluationDue() {
+    if (api.classifier !== "ready" || api.step === lastEval.step) return false;
+    const gap = Math.max(EVAL_MIN_GAP_MS, lastEval.ms / EVAL_SHARE);
+    return performance.now() - lastEval.endedAt >= gap;
+  }
+
+  async function evaluate(current) {
+    const t0 = performance.now();
+    let metrics;
+    try {
+      metrics = await run("evaluate", { n: EVAL_SAMPLES });
+    } catch (error) {
+      if (crashed) return;
+      api.classifier = "failed";
+      $("quality-readout").textContent = `Measuring stopped: ${error.message}. Training goes on.`;
+      return;
+    } finally {
+      lastEval = { step: api.step, endedAt: performance.now(), ms: performance.now() - t0 };
+    }
+    if (current !== generation) return;
+    api.metrics = metrics;
+    api.evaluations += 1;
+    api.evalMs = lastEval.ms;
+    quality.push(metrics);
+    drawQuality();
+  }
+
+  function drawQuality() {
+    const css = getComputedStyle(document.documentElement);
+    const steps = quality.map((m) => m.step);
+    plot($("quality-plot"), steps, [], null, [
+      {
+        title: "classifier score",
+        series: [{ values: quality.map((m) => m.classifierScore), color: css.getPropertyValue("--g").trim(), alpha: 1, width: 2 }],
+        range: [1, 10],
+      },
+      {
+        title: "FID (log scale)",
+        series: [{ values: quality.map((m) => m.fid), color: css.getPropertyValue("--d").trim(), alpha: 1, width: 2 }],
+        log: true,
+      },
+    ]);
+    drawHistogram(api.metrics);
+    const m = api.metrics;
+    if (!m) {
+      if (api.classifier === "ready" || api.classifier === "waiting") {
+        $("quality-readout").textContent = "Measured once training starts.";
+      }
+      $("coverage-readout").textContent = "Which digits are being drawn appears here.";
+      $("collapse-warning").hidden = true;
+      return;
+    }
+    $("quality-readout").textContent =
+      `Step ${m.step}: classifier score ${m.classifierScore.toFixed(2)}, FID ${m.fid.toFixed(1)}, ` +
+      `copies ${(m.copyRate * 100).toFixed(1)}% (${m.samples} samples).`;
+    bestCovered = Math.max(bestCovered, m.digitsCovered);
+    $("coverage-readout").textContent = `${m.digitsCovered} of 10 digits are being drawn.`;
+    const warning = $("collapse-warning");
+    api.collapseWarning = m.digitsCovered <= bestCovered - COLLAPSE_DROP;
+    warning.hidden = !api.collapseWarning;
+    warning.textContent = api.collapseWarning
+      ? `Mode collapse? The generator now draws only ${m.digitsCovered} of 10 digits; earlier it drew ` +
+        `${bestCovered}. It is making fewer kinds of digits, a common way for GANs to fail.`
+      : "";
+  }
+
+  // Ten bars, built from text and styles only (no HTML strings). Bars use at most 85% of the height,
+  // leaving room for the count above them.
+  function drawHistogram(m) {
+    const counts = m ? m.histogram : new Array(10).fill(0);
+    const total = m ? m.samples : 1;
+    const bar5 = 0.05 * total;
+    const top = Math.max(1, ...counts, bar5);
+    const plotArea = document.createElement("div");
+    plotArea.className = "bars";
+    const labels = document.createElement("div");
+    labels.className = "labels";
+    if (m) {
+      const line = document.createElement("div");
+      line.className = "threshold";
+      line.style.bottom = `${(bar5 / top) * 85}%`;
+      plotArea.append(line);
+    }
+    counts.forEach((count, digit) => {
+      const col = document.createElement("div");
+      col.className = "col";
+      const n = document.createElement("span");
+      n.className = "count";
+      n.textContent = m ? String(count) : "";
+      const bar = document.createElement("div");
+      bar.className = m && count >= bar5 ? "bar on" : "bar";
+      bar.style.height = `${(count / top) * 85}%`;
+      col.append(n, bar);
+      plotArea.append(col);
+      const label = document.createElement("span");
+      label.textContent = String(digit);
+      labels.append(label);
+    });
+    const box = $("class-histogram");
+    box.replaceChildren(plotArea, labels);
+    box.setAttribute(
+      "aria-label",
+      m
+        ? `Digits drawn, out of ${total} samples: ${counts.map((c, d) => `${d}: ${c}`).join(", ")}`
+        : "Which digits the generator draws: not measured yet",
+    );
+  }
+
+  function showNeighboursHint(text) {
+    const p = document.createElement("p");
+    p.className = "hint";
+    p.textContent =
+      text || "Click any generated digit above to see the 5 training digits nearest to it: is it new, or a copy?";
+    $("neighbours").replaceChildren(p);
+  }
+
+  const VERDICT_WORDS = {
+    novel: "novel: its nearest training digit is about as far away as a real digit's nearest usually is.",
+    "close to a training digit": "close to a training digit: nearer than most real digits are to theirs.",
+    copy: "a copy: it is almost the same image as a training digit.",
+  };
+
+  async function showNeighbours(event) {
+    if (!run || crashed) return;
+    const canvas = $("samples");
+    const rect = canvas.getBoundingClientRect();
+    const col = Math.floor(((event.clientX - rect.left) / rect.width) * 8);
+    const row = Math.floor(((event.clientY - rect.top) / rect.height) * 8);
+    if (col < 0 || col > 7 || row < 0 || row > 7) return;
+    const index = row * 8 + col;
+    if (api.classifier !== "ready") {
+      showNeighboursHint(
+        api.classifier === "failed"
+          ? "The copy check needs the classifier's data, which could not be loaded."
+          : "The copy check starts with training: press Train, then click a digit.",
+      );
+      return;
+    }
+    let result;
+    try {
+      result = await run("neighbours", { index, k: 5 });
+    } catch (error) {
+      if (!crashed) showNeighboursHint(`The copy check failed: ${error.message}.`);
+      return;
+    }
+    api.neighbours = { sample: index, neighbours: result.neighbours };
+    const pick = document.createElement("div");
+    pick.className = "pick";
+    pick.append(digitCanvas(result.sample, 0));
+    const caption = document.createElement("p");
+    caption.textContent = `Generated digit (row ${row + 1}, column ${col + 1})`;
+    pick.append(caption);
+    const list = document.createElement("ol");
+    list.className = "near";
+    result.neighbours.forEach((n, i) => {
+      const item = document.createElement("li");
+      item.append(digitCanvas(result.pixels, i));
+      const text = document.createElement("span");
+      text.textContent = `a ${n.label}, distance ${n.distance.toFixed(2)} (${n.ratio.toFixed(2)}× typical)`;
+      item.append(text);
+      list.append(item);
+    });
+    const verdict = document.createElement("p");
+    const nearest = result.neighbours[0];
+    const far = nearest.verdict === "novel" && nearest.ratio > 1.5;
+    verdict.className = `verdict ${nearest.verdict === "novel" ? "novel" : nearest.verdict === "copy" ? "copy" : "close"}`;
+    verdict.textContent = far
+      ? "Verdict: novel, and far from every training digit: new, but perhaps not yet a digit."
+      : `Verdict: ${VERDICT_WORDS[nearest.verdict] || nearest.verdict}`;
+    const heading = document.createElement("p");
+    heading.className = "hint";
+    heading.textContent =
+      "Its 5 nearest training digits (pixel distance; \"typical\" is the median distance from a real unseen digit to its nearest training digit):";
+    $("neighbours").replaceChildren(pick, heading, list, verdict);
+  }
+
+  // One 28x28 digit (the `n`th of `pixels`) on its own canvas, scaled up by CSS.
+  function digitCanvas(pixels, n) {
+    const canvas = document.createElement("canvas");
+    canvas.width = 28;
+    canvas.height = 28;
+    const ctx = canvas.getContext("2d");
+    const image = ctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const v = Math.round((pixels[n * 784 + i] + 1) * 127.5);
+      image.data[i * 4] = image.data[i * 4 + 1] = image.data[i * 4 + 2] = v;
+      image.data[i * 4 + 3] = 255;
+    }
+    ctx.putImageData(image, 0, 0);
+    return canvas;
   }
 
   // 64 images of 28x28 pixels in [-1, 1], drawn 8x8 at one canvas pixel per image pixel; CSS
@@ -364,7 +607,9 @@
     );
   }
 
-  function plot(canvas, xs, series, fixedRange) {
+  // Plots `series` over steps `xs`; with `panels` ([{ title, series, range, log }]), the canvas is
+  // split into side-by-side plots sharing the steps.
+  function plot(canvas, xs, series, fixedRange, panels) {
     // Draw at the canvas's displayed size, in device pixels, so lines and labels stay sharp.
     const dpr = window.devicePixelRatio || 1;
     const width = canvas.clientWidth || canvas.width;
@@ -375,44 +620,63 @@
     }
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const pad = { left: 40, right: 8, top: 8, bottom: 20 };
     ctx.clearRect(0, 0, width, height);
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = "#6b6b70";
     if (xs.length === 0) {
-      ctx.fillText("Press Train: the curves appear here.", pad.left, height / 2);
+      ctx.fillText("Press Train: the curves appear here.", 40, height / 2);
       return;
     }
-    const finite = series.flatMap((s) => s.values).filter(Number.isFinite);
-    let [lo, hi] = fixedRange || [Math.min(0, ...finite), Math.max(...finite, 1e-3)];
-    if (hi - lo < 1e-6) hi = lo + 1;
+    const parts = panels || [{ series, range: fixedRange }];
+    const w = width / parts.length;
+    parts.forEach((p, i) => plotPanel(ctx, { x: i * w, width: w, height }, xs, p));
+  }
+
+  function plotPanel(ctx, box, xs, { title, series, range, log }) {
+    const pad = { left: 40, right: 8, top: title ? 18 : 8, bottom: 20 };
+    const { width, height } = box;
+    const t = log ? (v) => Math.log10(Math.max(v, 1e-3)) : (v) => v;
+    const finite = series.flatMap((s) => s.values).filter(Number.isFinite).map(t);
+    let [lo, hi] = range ? range.map(t) : [Math.min(log ? Infinity : 0, ...finite), Math.max(...finite, 1e-3)];
+    if (log) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
+    if (!(hi - lo >= 1e-6)) hi = lo + 1;
     const x0 = xs[0];
     const x1 = Math.max(xs[xs.length - 1], x0 + 1);
-    const px = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
+    const px = (x) => box.x + pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
     const py = (y) => height - pad.bottom - ((y - lo) / (hi - lo)) * (height - pad.top - pad.bottom);
+    if (title) ctx.fillText(title, box.x + pad.left, 12);
     ctx.strokeStyle = "#ddd";
     ctx.lineWidth = 1;
     ctx.beginPath();
     for (const y of [lo, (lo + hi) / 2, hi]) {
-      ctx.moveTo(pad.left, py(y));
-      ctx.lineTo(width - pad.right, py(y));
-      ctx.fillText(y.toFixed(2), 2, py(y) + 4);
+      ctx.moveTo(box.x + pad.left, py(y));
+      ctx.lineTo(box.x + width - pad.right, py(y));
+      const label = log ? String(Math.round(10 ** y)) : y.toFixed(2);
+      ctx.fillText(label, box.x + 2, py(y) + 4);
     }
     ctx.stroke();
-    ctx.fillText(`step ${x0}`, pad.left, height - 4);
+    ctx.fillText(`step ${x0}`, box.x + pad.left, height - 4);
     const last = `step ${xs[xs.length - 1]}`;
-    ctx.fillText(last, width - pad.right - ctx.measureText(last).width, height - 4);
+    ctx.fillText(last, box.x + width - pad.right - ctx.measureText(last).width, height - 4);
     for (const s of series) {
       ctx.strokeStyle = s.color;
+      ctx.fillStyle = s.color;
       ctx.globalAlpha = s.alpha;
       ctx.lineWidth = s.width;
       ctx.beginPath();
       s.values.forEach((v, i) => {
-        const y = py(Math.min(hi, Math.max(lo, v)));
+        const y = py(Math.min(hi, Math.max(lo, t(v))));
         if (i === 0) ctx.moveTo(px(xs[i]), y);
         else ctx.lineTo(px(xs[i]), y);
       });
       ctx.stroke();
+      // Measurements are few: mark each one.
+      if (s.values.length < 200) {
+        s.values.forEach((v, i) => {
+          ctx.fillRect(px(xs[i]) - 1.5, py(Math.min(hi, Math.max(lo, t(v)))) - 1.5, 3, 3);
+        });
+      }
+      ctx.fillStyle = "#6b6b70";
     }
     ctx.globalAlpha = 1;
   }
@@ -420,7 +684,9 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("train").addEventListener("click", toggle);
     $("reset").addEventListener("click", reset);
+    $("samples").addEventListener("click", showNeighbours);
     drawPlots();
+    drawQuality();
     start();
   });
 })();

@@ -27,6 +27,9 @@ const methods = {
   trainSteps: ({ n }) => run.trainSteps(n),
   samples: () => run.samples(),
   realDigits: ({ n }) => run.realDigits(n),
+  loadClassifier: ({ bytes }) => run.loadClassifier(bytes),
+  evaluate: ({ n }) => run.evaluate(n),
+  neighbours: ({ index, k }) => run.neighbours(index, k),
   reset() {
     run.reset();
     return true;

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use burn::prelude::*;
 use ganvas_core::data::Mnist;
+use ganvas_core::metrics::{ClassifierFile, Evaluator};
 use ganvas_core::train::{StepStats, TrainConfig, Trainer};
 use js_sys::{Float32Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -15,6 +16,8 @@ use crate::options::RunOptions;
 
 /// Digits in the fixed-noise sample grid (8 x 8).
 const SAMPLE_COUNT: usize = 64;
+/// The most samples one `evaluate` call measures.
+const MAX_EVAL_SAMPLES: usize = 2000;
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -50,6 +53,16 @@ pub struct Ganvas {
     session: Rc<RefCell<Session>>,
     data: Rc<Mnist>,
     backend: Backend,
+    /// The measuring classifier, once `loadClassifier` has run.
+    evaluator: RefCell<Option<Rc<Evaluator>>>,
+}
+
+fn js_error(what: &str) -> impl Fn(burn::tensor::ExecutionError) -> JsValue + '_ {
+    move |e| JsError::new(&format!("{what} failed: {e:?}")).into()
+}
+
+fn set(object: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsValue> {
+    js_sys::Reflect::set(object, &key.into(), &value).map(|_| ())
 }
 
 #[wasm_bindgen]
@@ -76,7 +89,107 @@ impl Ganvas {
             session: Rc::new(RefCell::new(session)),
             data: Rc::new(data),
             backend,
+            evaluator: RefCell::new(None),
         })
+    }
+
+    /// Loads the measuring classifier (a `www/models/classifier.ganvas` file) onto this run's
+    /// device, with the training digits it compares samples to. Returns its held-out accuracy.
+    #[wasm_bindgen(js_name = loadClassifier)]
+    pub fn load_classifier(&self, bytes: Vec<u8>) -> Result<f64, JsError> {
+        let (file, classifier) = ClassifierFile::decode(&bytes, &self.backend.device)
+            .map_err(|e| JsError::new(&format!("the classifier file could not be read: {e}")))?;
+        let accuracy = file.heldout_accuracy;
+        let evaluator = Evaluator::new(classifier, file.reference, &self.data, &self.backend.device);
+        *self.evaluator.borrow_mut() = Some(Rc::new(evaluator));
+        Ok(accuracy)
+    }
+
+    fn evaluator(&self) -> Result<Rc<Evaluator>, JsError> {
+        self.evaluator
+            .borrow()
+            .clone()
+            .ok_or_else(|| JsError::new("the classifier is not loaded yet"))
+    }
+
+    /// Measures `n` samples of the run's evaluation noise. Resolves with
+    /// `{ step, samples, classifierScore, fid, digitsCovered, histogram: [10], klFromUniform,
+    /// copyRate, medianCopyRatio }`.
+    pub fn evaluate(&self, n: usize) -> Result<Promise, JsError> {
+        let evaluator = self.evaluator()?;
+        let n = n.clamp(2, MAX_EVAL_SAMPLES);
+        let (images, step) = {
+            let session = self.session.borrow();
+            let trainer = &session.trainer;
+            (trainer.generate(trainer.evaluation_noise(n)), trainer.step)
+        };
+        let data = self.data.clone();
+        Ok(future_to_promise(async move {
+            let m = evaluator
+                .evaluate(images, &data)
+                .await
+                .map_err(js_error("measuring the samples"))?;
+            let out = js_sys::Object::new();
+            for (key, value) in [
+                ("step", step as f64),
+                ("samples", m.samples as f64),
+                ("classifierScore", m.classifier_score),
+                ("fid", m.fid),
+                ("digitsCovered", m.coverage.digits_covered as f64),
+                ("klFromUniform", m.coverage.kl_from_uniform),
+                ("copyRate", m.copy_rate),
+                ("medianCopyRatio", m.median_copy_ratio),
+            ] {
+                set(&out, key, value.into())?;
+            }
+            let histogram: js_sys::Array =
+                m.coverage.histogram.iter().map(|&c| JsValue::from(c)).collect();
+            set(&out, "histogram", histogram.into())?;
+            Ok(out.into())
+        }))
+    }
+
+    /// The `k` training digits nearest to sample `index` of the grid (as `samples()` drew it).
+    /// Resolves with `{ sample: Float32Array(784), pixels: Float32Array(k * 784),
+    /// neighbours: [{ index, label, distance, ratio, verdict }] }`, nearest first.
+    pub fn neighbours(&self, index: usize, k: usize) -> Result<Promise, JsError> {
+        let evaluator = self.evaluator()?;
+        if index >= SAMPLE_COUNT {
+            return Err(JsError::new(&format!("there is no sample {index}")));
+        }
+        let k = k.clamp(1, 20);
+        let image = {
+            let session = self.session.borrow();
+            let z = session.fixed_noise.clone().narrow(0, index, 1);
+            session.trainer.generate(z)
+        };
+        let data = self.data.clone();
+        Ok(future_to_promise(async move {
+            let sample = image.clone().into_data_async().await.map_err(js_error("reading the sample"))?;
+            let near = evaluator
+                .neighbours(image, k, &data)
+                .await
+                .map_err(js_error("finding the nearest training digits"))?;
+            let indices: Vec<usize> = near.iter().map(|n| n.index).collect();
+            let list = js_sys::Array::new();
+            for n in &near {
+                let item = js_sys::Object::new();
+                set(&item, "index", (n.index as f64).into())?;
+                set(&item, "label", (data.label(n.index) as f64).into())?;
+                set(&item, "distance", n.distance.into())?;
+                set(&item, "ratio", n.ratio.into())?;
+                set(&item, "verdict", n.verdict.words().into())?;
+                list.push(&item);
+            }
+            let out = js_sys::Object::new();
+            let sample: Vec<f32> = sample
+                .try_to_vec()
+                .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
+            set(&out, "sample", Float32Array::from(sample.as_slice()).into())?;
+            set(&out, "pixels", Float32Array::from(data.gather(&indices).as_slice()).into())?;
+            set(&out, "neighbours", list.into())?;
+            Ok(out.into())
+        }))
     }
 
     /// "WebGPU" or "CPU".
