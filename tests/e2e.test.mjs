@@ -148,6 +148,8 @@ test("the quality panels update during training, and a clicked sample shows its 
     const { page, log } = await open(browser, "?backend=cpu");
     await waitReady(page);
     assert.match(await page.textContent("#quality-readout"), /once training starts/);
+    // The classifier goes to the device only after the first training step, so it cannot delay it.
+    assert.equal(await page.evaluate(() => window.ganvas.classifier), "waiting");
     await page.click("#train");
     await page.waitForFunction(() => window.ganvas.evaluations >= 1, null, { timeout: STEP_TIMEOUT });
     const first = await page.evaluate(() => window.ganvas.metrics.step);

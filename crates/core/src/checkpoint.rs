@@ -34,7 +34,10 @@ pub enum CheckpointError {
     UnsupportedVersion(u32),
     Truncated,
     Corrupted,
-    WrongKind { expected: String, found: String },
+    WrongKind {
+        expected: String,
+        found: String,
+    },
     BadMeta(String),
     MissingSection(String),
     /// The parameters do not fit the network the config describes.
@@ -45,7 +48,10 @@ pub enum CheckpointError {
 impl fmt::Display for CheckpointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotAGanvasFile => write!(f, "this is not a Ganvas file (it does not start with GANVASCK)"),
+            Self::NotAGanvasFile => write!(
+                f,
+                "this is not a Ganvas file (it does not start with GANVASCK)"
+            ),
             Self::TooLarge(n) => write!(
                 f,
                 "the file is {n} bytes; Ganvas files are at most {MAX_FILE_BYTES} bytes"
@@ -62,7 +68,10 @@ impl fmt::Display for CheckpointError {
             Self::BadMeta(e) => write!(f, "the file's settings cannot be read: {e}"),
             Self::MissingSection(s) => write!(f, "the file has no {s} section"),
             Self::WrongArchitecture(e) => {
-                write!(f, "the weights do not fit the network in the file's settings: {e}")
+                write!(
+                    f,
+                    "the weights do not fit the network in the file's settings: {e}"
+                )
             }
             Self::Read(e) => write!(f, "reading the weights from the device failed: {e}"),
         }
@@ -293,7 +302,10 @@ pub async fn module_bytes<M: Module>(module: &M) -> Result<Vec<u8>, CheckpointEr
     Ok(out)
 }
 
-fn parse_params(bytes: &[u8]) -> Result<HashMap<String, (Vec<usize>, Vec<f32>)>, CheckpointError> {
+/// Tensors by module path: (shape, values).
+type Params = HashMap<String, (Vec<usize>, Vec<f32>)>;
+
+fn parse_params(bytes: &[u8]) -> Result<Params, CheckpointError> {
     let mut r = Reader::new(bytes);
     let count = r.u32()? as usize;
     let mut params = HashMap::new();
@@ -341,7 +353,7 @@ pub fn load_module<M: Module>(module: M, bytes: &[u8]) -> Result<M, CheckpointEr
 
 struct Loader {
     path: Vec<String>,
-    params: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    params: Params,
     errors: Vec<String>,
 }
 
@@ -408,7 +420,10 @@ mod tests {
         for n in 0..bytes.len() {
             let e = GanvasFile::decode(&bytes[..n]).unwrap_err();
             assert!(
-                matches!(e, CheckpointError::Truncated | CheckpointError::NotAGanvasFile),
+                matches!(
+                    e,
+                    CheckpointError::Truncated | CheckpointError::NotAGanvasFile
+                ),
                 "prefix {n}: {e:?}"
             );
         }

@@ -142,10 +142,8 @@ pub fn train_classifier(
                 TensorData::new(pixels, [indices.len(), IMAGE_PIXELS]),
                 &device,
             );
-            let targets = Tensor::<1, Int>::from_data(
-                TensorData::new(labels, [indices.len()]),
-                &device,
-            );
+            let targets =
+                Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), &device);
             let loss = loss_fn.forward(model.forward(images).logits, targets);
             loss_sum = loss_sum + loss.clone().detach();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -171,7 +169,10 @@ fn shift(image: &[f32], dy: isize, dx: isize) -> impl Iterator<Item = f32> + '_ 
 }
 
 /// Predicted class of each image, read back asynchronously.
-pub async fn predict(classifier: &Classifier, images: Tensor<2>) -> Result<Vec<u8>, ExecutionError> {
+pub async fn predict(
+    classifier: &Classifier,
+    images: Tensor<2>,
+) -> Result<Vec<u8>, ExecutionError> {
     let classes = classifier.forward(images).logits.argmax(1); // [n, 1]
     let data = classes.into_data_async().await?;
     Ok(data

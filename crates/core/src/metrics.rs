@@ -159,7 +159,12 @@ impl Gaussian {
 pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
     let n = a.dim();
     assert_eq!(n, b.dim(), "Gaussians of different dimensions");
-    let mean_term: f64 = a.mean.iter().zip(&b.mean).map(|(x, y)| (x - y).powi(2)).sum();
+    let mean_term: f64 = a
+        .mean
+        .iter()
+        .zip(&b.mean)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum();
     let trace = |m: &[f64]| (0..n).map(|i| m[i * n + i]).sum::<f64>();
     let sqrt_a = sym_sqrt(&a.cov, n);
     let inner = matmul(&matmul(&sqrt_a, &b.cov, n), &sqrt_a, n);
@@ -203,7 +208,12 @@ fn sym_eigen(m: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     for i in 0..n {
         v[i * n + i] = 1.0;
     }
-    let scale: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+    let scale: f64 = a
+        .iter()
+        .map(|x| x * x)
+        .sum::<f64>()
+        .sqrt()
+        .max(f64::MIN_POSITIVE);
     for _sweep in 0..100 {
         let off: f64 = (0..n)
             .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
@@ -337,8 +347,8 @@ impl ClassifierFile {
     /// Decodes a classifier file into its description and the network on `device`.
     pub fn decode(bytes: &[u8], device: &Device) -> Result<(Self, Classifier), CheckpointError> {
         let file = GanvasFile::decode_kind(bytes, CLASSIFIER_KIND)?;
-        let meta: ClassifierMeta =
-            serde_json::from_str(&file.meta).map_err(|e| CheckpointError::BadMeta(e.to_string()))?;
+        let meta: ClassifierMeta = serde_json::from_str(&file.meta)
+            .map_err(|e| CheckpointError::BadMeta(e.to_string()))?;
         let dim = meta.config.features;
         let stats = f32_values(file.section("heldout_features")?)
             .filter(|s| s.len() == dim + dim * dim)
@@ -407,7 +417,12 @@ pub struct Evaluator {
 const DISTANCE_ROWS: usize = 256;
 
 impl Evaluator {
-    pub fn new(classifier: Classifier, reference: Reference, data: &Mnist, device: &Device) -> Self {
+    pub fn new(
+        classifier: Classifier,
+        reference: Reference,
+        data: &Mnist,
+        device: &Device,
+    ) -> Self {
         let indices: Vec<usize> = data.train_indices().collect();
         let train = Tensor::<2>::from_data(
             TensorData::new(data.gather(&indices), [indices.len(), IMAGE_PIXELS]),
@@ -439,9 +454,12 @@ impl Evaluator {
         let n = images.dims()[0];
         let mut out = Vec::with_capacity(n);
         for start in (0..n).step_by(DISTANCE_ROWS) {
-            let rows = images.clone().narrow(0, start, DISTANCE_ROWS.min(n - start));
+            let rows = images
+                .clone()
+                .narrow(0, start, DISTANCE_ROWS.min(n - start));
             let nearest = self.squared_distances(rows.clone()).argmin(1); // [rows, 1]
-            let [index, pixels] = read2(Transaction::default().register(nearest).register(rows)).await?;
+            let [index, pixels] =
+                read2(Transaction::default().register(nearest).register(rows)).await?;
             let index: Vec<i64> = index.convert::<i64>().iter::<i64>().collect();
             let pixels: Vec<f32> = floats(pixels);
             let train_start = data.train_indices().start;
@@ -493,7 +511,10 @@ impl Evaluator {
     }
 
     /// Classifier probabilities [n, 10] and features [n, 64] of `images`, read back in blocks.
-    pub async fn classify(&self, images: Tensor<2>) -> Result<(Vec<f32>, Vec<f32>), ExecutionError> {
+    pub async fn classify(
+        &self,
+        images: Tensor<2>,
+    ) -> Result<(Vec<f32>, Vec<f32>), ExecutionError> {
         let n = images.dims()[0];
         let (mut probs, mut features) = (Vec::new(), Vec::new());
         for start in (0..n).step_by(500) {
@@ -512,7 +533,11 @@ impl Evaluator {
     }
 
     /// All metrics for `images` [n, 784] in [-1, 1] (n >= 2).
-    pub async fn evaluate(&self, images: Tensor<2>, data: &Mnist) -> Result<Metrics, ExecutionError> {
+    pub async fn evaluate(
+        &self,
+        images: Tensor<2>,
+        data: &Mnist,
+    ) -> Result<Metrics, ExecutionError> {
         let n = images.dims()[0];
         let (probs, features) = self.classify(images.clone()).await?;
         let nearest = self.nearest(images, data).await?;
@@ -616,7 +641,7 @@ mod tests {
         assert!((classifier_score(&one_hot(&even), 10) - 10.0).abs() < 1e-9);
         assert!((classifier_score(&one_hot(&[3; 50]), 10) - 1.0).abs() < 1e-9);
         // Unsure predictions carry no information: score 1.
-        assert!((classifier_score(&vec![0.1; 10 * 7], 10) - 1.0).abs() < 1e-9);
+        assert!((classifier_score(&[0.1; 10 * 7], 10) - 1.0).abs() < 1e-9);
         // Two classes, confident and even: score 2.
         let two: Vec<usize> = (0..40).map(|i| i % 2).collect();
         assert!((classifier_score(&one_hot(&two), 10) - 2.0).abs() < 1e-9);
@@ -636,7 +661,7 @@ mod tests {
         assert!((single.kl_from_uniform - 10f64.ln()).abs() < 1e-12);
 
         // Unsure predictions are not counted.
-        let unsure = coverage(&vec![0.1; 10 * 5]);
+        let unsure = coverage(&[0.1; 10 * 5]);
         assert_eq!(unsure.histogram, [0; 10]);
         assert_eq!(unsure.digits_covered, 0);
 

@@ -188,7 +188,12 @@ impl Trainer {
     /// The noise the metrics are measured on: the same `n` vectors at every evaluation of a run,
     /// so the metric curves show the generator changing, not the noise.
     pub fn evaluation_noise(&self, n: usize) -> Tensor<2> {
-        evaluation_noise(self.config.seed, n, self.config.model.latent_dim, &self.device)
+        evaluation_noise(
+            self.config.seed,
+            n,
+            self.config.model.latent_dim,
+            &self.device,
+        )
     }
 
     /// The run as a Ganvas file: config, step and both networks (read asynchronously).
@@ -202,7 +207,10 @@ impl Trainer {
             meta: serde_json::to_string(&meta).expect("the meta serialises"),
             sections: vec![
                 ("generator".into(), module_bytes(&self.generator).await?),
-                ("discriminator".into(), module_bytes(&self.discriminator).await?),
+                (
+                    "discriminator".into(),
+                    module_bytes(&self.discriminator).await?,
+                ),
             ],
         }
         .encode())
@@ -240,8 +248,8 @@ impl GanCheckpoint {
     /// Parses and checks a checkpoint written by [`Trainer::checkpoint`].
     pub fn decode(bytes: &[u8], device: &Device) -> Result<Self, CheckpointError> {
         let file = GanvasFile::decode_kind(bytes, GAN_KIND)?;
-        let meta: GanMeta =
-            serde_json::from_str(&file.meta).map_err(|e| CheckpointError::BadMeta(e.to_string()))?;
+        let meta: GanMeta = serde_json::from_str(&file.meta)
+            .map_err(|e| CheckpointError::BadMeta(e.to_string()))?;
         let (generator, discriminator) = meta.config.model.init(device, meta.config.seed);
         Ok(Self {
             generator: load_module(generator, file.section("generator")?)?,

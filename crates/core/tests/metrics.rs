@@ -77,7 +77,8 @@ fn training_digits_are_copies_with_full_coverage_and_a_near_zero_fid() {
                 .take(100),
         );
     }
-    let real = pollster::block_on(evaluator.evaluate(images(&data, &picked, &device), &data)).unwrap();
+    let real =
+        pollster::block_on(evaluator.evaluate(images(&data, &picked, &device), &data)).unwrap();
     assert_eq!(real.samples, 1000);
     assert_eq!(real.copy_rate, 1.0);
     assert_eq!(real.median_copy_ratio, 0.0);
@@ -101,7 +102,8 @@ fn training_digits_are_copies_with_full_coverage_and_a_near_zero_fid() {
 
     // Held-out digits are real but not in the training set: novel, like real data.
     let heldout: Vec<usize> = data.heldout_indices().collect();
-    let novel = pollster::block_on(evaluator.evaluate(images(&data, &heldout, &device), &data)).unwrap();
+    let novel =
+        pollster::block_on(evaluator.evaluate(images(&data, &heldout, &device), &data)).unwrap();
     assert!((novel.median_copy_ratio - 1.0).abs() < 1e-9);
     assert!(novel.copy_rate < 0.01, "{}", novel.copy_rate);
     assert!(novel.fid < 0.02 * fake.fid, "{}", novel.fid);
@@ -123,7 +125,8 @@ fn one_repeated_digit_covers_one_digit_of_ten() {
 fn neighbours_of_a_training_digit_start_with_itself() {
     let (data, device, file, evaluator) = setup();
     let i = 1234;
-    let n = pollster::block_on(evaluator.neighbours(images(&data, &[i], &device), 5, &data)).unwrap();
+    let n =
+        pollster::block_on(evaluator.neighbours(images(&data, &[i], &device), 5, &data)).unwrap();
     assert_eq!(n.len(), 5);
     assert_eq!(n[0].index, i);
     assert_eq!(n[0].distance, 0.0);
@@ -145,7 +148,11 @@ fn a_checkpoint_round_trips_and_bad_files_are_refused() {
     assert_eq!(loaded.step, 3);
     assert_eq!(loaded.config.seed, 3);
     let z = trainer.fixed_noise(4);
-    let a: Vec<f32> = trainer.generate(z.clone()).into_data().try_to_vec().unwrap();
+    let a: Vec<f32> = trainer
+        .generate(z.clone())
+        .into_data()
+        .try_to_vec()
+        .unwrap();
     let b: Vec<f32> = loaded
         .generator
         .forward(Tensor::from_data(z.into_data(), &device))

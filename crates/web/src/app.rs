@@ -100,7 +100,8 @@ impl Ganvas {
         let (file, classifier) = ClassifierFile::decode(&bytes, &self.backend.device)
             .map_err(|e| JsError::new(&format!("the classifier file could not be read: {e}")))?;
         let accuracy = file.heldout_accuracy;
-        let evaluator = Evaluator::new(classifier, file.reference, &self.data, &self.backend.device);
+        let evaluator =
+            Evaluator::new(classifier, file.reference, &self.data, &self.backend.device);
         *self.evaluator.borrow_mut() = Some(Rc::new(evaluator));
         Ok(accuracy)
     }
@@ -142,8 +143,12 @@ impl Ganvas {
             ] {
                 set(&out, key, value.into())?;
             }
-            let histogram: js_sys::Array =
-                m.coverage.histogram.iter().map(|&c| JsValue::from(c)).collect();
+            let histogram: js_sys::Array = m
+                .coverage
+                .histogram
+                .iter()
+                .map(|&c| JsValue::from(c))
+                .collect();
             set(&out, "histogram", histogram.into())?;
             Ok(out.into())
         }))
@@ -165,7 +170,11 @@ impl Ganvas {
         };
         let data = self.data.clone();
         Ok(future_to_promise(async move {
-            let sample = image.clone().into_data_async().await.map_err(js_error("reading the sample"))?;
+            let sample = image
+                .clone()
+                .into_data_async()
+                .await
+                .map_err(js_error("reading the sample"))?;
             let near = evaluator
                 .neighbours(image, k, &data)
                 .await
@@ -186,7 +195,11 @@ impl Ganvas {
                 .try_to_vec()
                 .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
             set(&out, "sample", Float32Array::from(sample.as_slice()).into())?;
-            set(&out, "pixels", Float32Array::from(data.gather(&indices).as_slice()).into())?;
+            set(
+                &out,
+                "pixels",
+                Float32Array::from(data.gather(&indices).as_slice()).into(),
+            )?;
             set(&out, "neighbours", list.into())?;
             Ok(out.into())
         }))

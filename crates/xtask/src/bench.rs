@@ -63,16 +63,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     for line in &lines {
         println!("{line}");
     }
-    println!("\n| where | backend | batch | steps/s | first step (ms) |\n|---|---|---|---|---|");
+    println!(
+        "\n| where | backend | batch | steps/s | first step (ms) | measuring 256 samples (ms) |\n|---|---|---|---|---|---|"
+    );
     for line in &lines {
         let field = |key: &str| json_field(line, key).unwrap_or_else(|| "?".into());
         println!(
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             field("where"),
             field("backend"),
             field("batch"),
             field("steps_per_s"),
-            field("first_step_ms")
+            field("first_step_ms"),
+            field("measure_ms")
         );
     }
     Ok(())
