@@ -328,7 +328,7 @@
     $("speed").textContent = "0";
     quality = [];
     bestCovered = 0;
-    lastEval = { step: -1, endedAt: 0, ms: 0 };
+    lastEval = { step: -1, endedAt: performance.now(), ms: api.firstStepMs || 0 };
     api.metrics = null;
     api.collapseWarning = false;
     drawPlots();
@@ -349,7 +349,10 @@
       await run("loadClassifier", { bytes }, [bytes.buffer]);
       api.classifier = "ready";
       $("quality-samples").textContent = String(EVAL_SAMPLES);
-      $("quality-readout").textContent = "Measuring…";
+      // Until a measurement has been timed, the first step stands in for its cost (both compile
+      // kernels first): on a slow GPU, training runs for a while before the first measurement.
+      lastEval = { step: -1, endedAt: performance.now(), ms: api.firstStepMs };
+      $("quality-readout").textContent = "The first measurement comes after a little training…";
     } catch (error) {
       api.classifier = "failed";
       const text = `The quality panel is off: the classifier could not be loaded (${error.message}). Training is not affected.`;

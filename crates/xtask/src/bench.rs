@@ -64,7 +64,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         println!("{line}");
     }
     println!(
-        "\n| where | backend | batch | steps/s | first step (ms) | measuring 256 samples (ms) |\n|---|---|---|---|---|---|"
+        "\n| where | backend | batch | steps/s | first step (ms) | first measurement of 256 samples (ms) |\n|---|---|---|---|---|---|"
     );
     for line in &lines {
         let field = |key: &str| json_field(line, key).unwrap_or_else(|| "?".into());
