@@ -156,6 +156,10 @@ test("the quality panels update during training, and a clicked sample shows its 
     const m = await checkQuality(page, 3);
     assert.ok(m.step > first, "later measurements are of later steps");
     assert.ok(await page.evaluate(() => window.ganvas.running), "measuring does not stop training");
+    // The keyboard reaches the copy check too: from the clicked digit (10), right twice and down once.
+    await page.focus("#samples");
+    for (const key of ["ArrowRight", "ArrowRight", "ArrowDown", "Enter"]) await page.keyboard.press(key);
+    await page.waitForFunction(() => window.ganvas.neighbours.sample === 20, null, { timeout: 120_000 });
     await page.click("#train");
     await page.screenshot({ path: `${OUT}quality.png`, fullPage: true });
     assert.deepEqual(log.errors, [], "no console errors");

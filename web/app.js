@@ -483,14 +483,38 @@
     copy: "a copy: it is almost the same image as a training digit.",
   };
 
-  async function showNeighbours(event) {
-    if (!run || crashed) return;
-    const canvas = $("samples");
-    const rect = canvas.getBoundingClientRect();
+  // A click picks the digit under the pointer; with the keyboard, the arrow keys move the pick and
+  // Enter or Space checks it.
+  let picked = 0;
+
+  function onSamplesClick(event) {
+    const rect = $("samples").getBoundingClientRect();
     const col = Math.floor(((event.clientX - rect.left) / rect.width) * 8);
     const row = Math.floor(((event.clientY - rect.top) / rect.height) * 8);
     if (col < 0 || col > 7 || row < 0 || row > 7) return;
-    const index = row * 8 + col;
+    picked = row * 8 + col;
+    showNeighbours(picked);
+  }
+
+  function onSamplesKey(event) {
+    const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -8, ArrowDown: 8 };
+    if (event.key in moves) {
+      event.preventDefault();
+      picked = Math.min(63, Math.max(0, picked + moves[event.key]));
+      $("samples").setAttribute(
+        "aria-label",
+        `Generated digits. Picked: row ${Math.floor(picked / 8) + 1}, column ${(picked % 8) + 1}. Press Enter to check it for copying.`,
+      );
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      showNeighbours(picked);
+    }
+  }
+
+  async function showNeighbours(index) {
+    if (!run || crashed) return;
+    const row = Math.floor(index / 8);
+    const col = index % 8;
     if (api.classifier !== "ready") {
       showNeighboursHint(
         api.classifier === "failed"
@@ -687,7 +711,8 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("train").addEventListener("click", toggle);
     $("reset").addEventListener("click", reset);
-    $("samples").addEventListener("click", showNeighbours);
+    $("samples").addEventListener("click", onSamplesClick);
+    $("samples").addEventListener("keydown", onSamplesKey);
     drawPlots();
     drawQuality();
     start();
