@@ -1,0 +1,103 @@
+//! The `ganvas` binary end to end: train writes a checkpoint, eval reads it back as JSON, and bad
+//! files get a clear error and a failing exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ganvas(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ganvas"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the ganvas binary runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ganvas-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn train_writes_a_checkpoint_that_eval_measures() {
+    let out = temp_dir("train");
+    let out_s = out.to_str().unwrap();
+    let trained = ganvas(&[
+        "train",
+        "--steps",
+        "4",
+        "--seed",
+        "5",
+        "--out",
+        out_s,
+        "--eval-every",
+        "2",
+        "--samples",
+        "64",
+    ]);
+    assert!(trained.status.success(), "{trained:?}");
+    let lines: Vec<String> = String::from_utf8(trained.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    // Step 0, 2 and 4.
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (line, step) in lines.iter().zip([0, 2, 4]) {
+        assert!(
+            line.starts_with(&format!("{{\"step\":{step},\"samples\":64,")),
+            "{line}"
+        );
+        for key in ["classifier_score", "fid", "coverage", "copy_rate"] {
+            assert!(line.contains(&format!("\"{key}\":")), "{key} in {line}");
+        }
+    }
+
+    let checkpoint = out.join("checkpoint.ganvas");
+    let eval = ganvas(&[
+        "eval",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--samples",
+        "64",
+        "--json",
+    ]);
+    assert!(eval.status.success(), "{eval:?}");
+    let line = String::from_utf8(eval.stdout).unwrap();
+    // The same generator and the same evaluation noise as the last line of training.
+    assert_eq!(
+        line.trim(),
+        lines[2].split(",\"train_s\"").next().unwrap().to_string() + "}"
+    );
+
+    // A truncated checkpoint, and a file that is not one.
+    let bytes = std::fs::read(&checkpoint).unwrap();
+    let truncated = out.join("truncated.ganvas");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let e = ganvas(&["eval", "--checkpoint", truncated.to_str().unwrap()]);
+    assert!(!e.status.success());
+    assert!(
+        String::from_utf8_lossy(&e.stderr).contains("the file is truncated"),
+        "{e:?}"
+    );
+    let e = ganvas(&[
+        "eval",
+        "--checkpoint",
+        out.join("losses.csv").to_str().unwrap(),
+    ]);
+    assert!(!e.status.success());
+    assert!(
+        String::from_utf8_lossy(&e.stderr).contains("not a Ganvas file"),
+        "{e:?}"
+    );
+    let e = ganvas(&["eval", "--checkpoint", "www/models/classifier.ganvas"]);
+    assert!(
+        String::from_utf8_lossy(&e.stderr).contains("expected a gan file"),
+        "{e:?}"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
