@@ -8,6 +8,7 @@ use burn::prelude::*;
 use clap::{Parser, Subcommand};
 use ganvas_core::classifier::{ClassifierTraining, accuracy, train_classifier};
 use ganvas_core::data::Mnist;
+use ganvas_core::loss::GanLoss;
 use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics, reference};
 use ganvas_core::model::IMAGE_PIXELS;
 use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
@@ -37,6 +38,8 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 64)]
         batch: usize,
+        #[command(flatten)]
+        game: GameArgs,
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Read the losses back every this many steps (each read waits for the device).
@@ -98,6 +101,72 @@ enum ClassifierCommand {
     },
 }
 
+/// The loss and how the two networks take turns.
+#[derive(clap::Args)]
+struct GameArgs {
+    #[arg(long, value_enum, default_value_t = LossArg::Ns)]
+    loss: LossArg,
+    /// Generator learning rate (Adam).
+    #[arg(long, default_value_t = 2e-4)]
+    lr_g: f64,
+    /// Discriminator learning rate (Adam).
+    #[arg(long, default_value_t = 2e-4)]
+    lr_d: f64,
+    /// Discriminator (critic) updates per generator update.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    d_steps: u32,
+    /// Target for real images in D's loss; 0.9 is one-sided label smoothing.
+    #[arg(long, default_value_t = 1.0)]
+    real_label: f32,
+    /// Weight clipping of the critic, for --loss wgan.
+    #[arg(long, default_value_t = 0.01)]
+    clip: f32,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LossArg {
+    /// Non-saturating: G maximises log D(G(z)).
+    Ns,
+    /// Minimax: G minimises log(1 - D(G(z))); saturates.
+    Minimax,
+    /// Least squares (LSGAN).
+    Lsgan,
+    /// Hinge.
+    Hinge,
+    /// Wasserstein with weight clipping.
+    Wgan,
+}
+
+impl GameArgs {
+    fn apply(&self, config: TrainConfig) -> Result<TrainConfig, String> {
+        if !(self.real_label > 0.0 && self.real_label <= 1.0) {
+            return Err("--real-label must be in (0, 1]".into());
+        }
+        if !(self.clip > 0.0 && self.clip.is_finite()) {
+            return Err("--clip must be positive".into());
+        }
+        for (name, lr) in [("--lr-g", self.lr_g), ("--lr-d", self.lr_d)] {
+            if !(lr > 0.0 && lr.is_finite()) {
+                return Err(format!("{name} must be positive"));
+            }
+        }
+        let loss = match self.loss {
+            LossArg::Ns => GanLoss::NonSaturating,
+            LossArg::Minimax => GanLoss::Minimax,
+            LossArg::Lsgan => GanLoss::LeastSquares,
+            LossArg::Hinge => GanLoss::Hinge,
+            LossArg::Wgan => GanLoss::Wasserstein,
+        };
+        Ok(config
+            .with_loss(loss)
+            .with_lr_g(self.lr_g)
+            .with_lr_d(self.lr_d)
+            .with_d_steps(self.d_steps as usize)
+            .with_real_label(self.real_label)
+            .with_clip(self.clip))
+    }
+}
+
 #[derive(clap::Args)]
 struct EvalArgs {
     /// Generated samples the metrics are computed on.
@@ -128,13 +197,14 @@ fn run(cli: Cli) -> Result<(), String> {
             steps,
             seed,
             batch,
+            game,
             out,
             log_every,
             eval_every,
             eval,
             data,
         } => {
-            let config = TrainConfig::new().with_seed(seed).with_batch_size(batch);
+            let config = game.apply(TrainConfig::new().with_seed(seed).with_batch_size(batch))?;
             let schedule = Schedule {
                 steps,
                 log_every: log_every.max(1),

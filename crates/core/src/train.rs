@@ -1,6 +1,7 @@
 //! One GAN training step, and the state it updates. The caller owns the loop: the page, the CLI and
 //! the tests all drive the same `Trainer::step`.
 
+use burn::module::{ModuleMapper, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
@@ -32,6 +33,16 @@ pub struct TrainConfig {
     pub beta2: f32,
     #[config(default = 64)]
     pub batch_size: usize,
+    /// Discriminator (critic) updates per generator update, each on a fresh real batch.
+    #[config(default = 1)]
+    pub d_steps: usize,
+    /// The target for real images in D's loss: 1, or e.g. 0.9 for one-sided label smoothing.
+    /// Used by the cross-entropy and least-squares losses.
+    #[config(default = 1.0)]
+    pub real_label: f32,
+    /// With the Wasserstein loss, D's weights are clipped to [-clip, clip] after each D update.
+    #[config(default = 0.01)]
+    pub clip: f32,
     /// Drives weight init, noise and batch order.
     #[config(default = 42)]
     pub seed: u64,
@@ -41,9 +52,17 @@ pub struct TrainConfig {
 pub struct StepStats {
     pub d_loss: Tensor<1>,
     pub g_loss: Tensor<1>,
-    /// Mean D(x) over the real batch, as a probability.
+    /// Mean D(x) over the real batch of the last D update: a probability for the cross-entropy
+    /// losses, D's raw output for the others.
     pub d_real: Tensor<1>,
-    /// Mean D(G(z)) over the fake batch of the D update, as a probability.
+    /// Mean D(G(z)) over the fake batch of the last D update, in the same units as `d_real`.
+    pub d_fake: Tensor<1>,
+}
+
+/// One D update's statistics, still on the device.
+pub struct DStepStats {
+    pub d_loss: Tensor<1>,
+    pub d_real: Tensor<1>,
     pub d_fake: Tensor<1>,
 }
 
@@ -128,34 +147,85 @@ impl Trainer {
         }
     }
 
-    /// Draws the next real batch of the run's seeded order and takes one step on it.
-    pub fn train_step(&mut self, data: &Mnist) -> StepStats {
+    /// The next real batch of the run's seeded order, on the device.
+    pub fn next_real(&mut self, data: &Mnist) -> Tensor<2> {
         let indices = self.batches.next_batch(self.config.batch_size);
         let real = TensorData::new(data.gather(&indices), [indices.len(), IMAGE_PIXELS]);
-        self.step(Tensor::from_data(real, &self.device))
+        Tensor::from_data(real, &self.device)
+    }
+
+    /// One full step: `d_steps` D updates, each on the next real batch, then one G update.
+    pub fn train_step(&mut self, data: &Mnist) -> StepStats {
+        let mut reals: Vec<Tensor<2>> = Vec::with_capacity(self.config.d_steps.max(1));
+        for _ in 0..self.config.d_steps.max(1) {
+            reals.push(self.next_real(data));
+        }
+        self.step_on(reals)
     }
 
     /// One D update on the real batch and detached fakes, then one G update on fresh noise
     /// (Goodfellow et al. 2014, algorithm 1, with k = 1).
     pub fn step(&mut self, real: Tensor<2>) -> StepStats {
-        let batch = real.dims()[0];
+        self.step_on(vec![real])
+    }
 
-        // 1. Discriminator: push D(x) up and D(G(z)) down. The fakes are detached, so no gradient
-        //    reaches the generator.
+    /// A D update per real batch, then one G update (algorithm 1 with k = `reals.len()`).
+    fn step_on(&mut self, reals: Vec<Tensor<2>>) -> StepStats {
+        let batch = reals[0].dims()[0];
+        let mut last = None;
+        for real in reals {
+            last = Some(self.d_step(real));
+        }
+        let d = last.expect("at least one real batch");
+        let g_loss = self.g_step(batch);
+        self.step += 1;
+        StepStats {
+            d_loss: d.d_loss,
+            g_loss,
+            d_real: d.d_real,
+            d_fake: d.d_fake,
+        }
+    }
+
+    /// Discriminator update: push D(x) up and D(G(z)) down. The fakes are detached, so no gradient
+    /// reaches the generator. With the Wasserstein loss, D's weights are clipped afterwards.
+    pub fn d_step(&mut self, real: Tensor<2>) -> DStepStats {
+        let batch = real.dims()[0];
         let z = self.noise_batch(batch); // [batch, latent]
         let fake = self.generator.forward(z).detach(); // [batch, 784]
-        let real_logits = self.discriminator.forward(real); // [batch, 1]
-        let fake_logits = self.discriminator.forward(fake); // [batch, 1]
-        let d_real = sigmoid(real_logits.clone().detach()).mean();
-        let d_fake = sigmoid(fake_logits.clone().detach()).mean();
-        let d_loss = discriminator_loss(real_logits, fake_logits);
+        let real_out = self.discriminator.forward(real); // [batch, 1]
+        let fake_out = self.discriminator.forward(fake); // [batch, 1]
+        let (d_real, d_fake) = if self.config.loss.has_probabilities() {
+            (
+                sigmoid(real_out.clone().detach()).mean(),
+                sigmoid(fake_out.clone().detach()).mean(),
+            )
+        } else {
+            (
+                real_out.clone().detach().mean(),
+                fake_out.clone().detach().mean(),
+            )
+        };
+        let d_loss =
+            discriminator_loss(self.config.loss, real_out, fake_out, self.config.real_label);
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self
             .optim_d
             .step(self.config.lr_d, self.discriminator.clone(), grads);
+        if self.config.loss == GanLoss::Wasserstein {
+            let clip = self.config.clip;
+            self.discriminator = self.discriminator.clone().map(&mut Clip(clip));
+        }
+        DStepStats {
+            d_loss: d_loss.detach(),
+            d_real,
+            d_fake,
+        }
+    }
 
-        // 2. Generator: make the updated D score new fakes as real. Gradients flow through D into
-        //    G; only G's parameters are updated.
+    /// Generator update on fresh noise: make the current D score the fakes as real. Gradients flow
+    /// through D into G; only G's parameters are updated. Returns G's loss.
+    pub fn g_step(&mut self, batch: usize) -> Tensor<1> {
         let z = self.noise_batch(batch);
         let fake = self.generator.forward(z); // [batch, 784]
         let g_loss = generator_loss(self.config.loss, self.discriminator.forward(fake));
@@ -163,14 +233,7 @@ impl Trainer {
         self.generator = self
             .optim_g
             .step(self.config.lr_g, self.generator.clone(), grads);
-
-        self.step += 1;
-        StepStats {
-            d_loss: d_loss.detach(),
-            g_loss: g_loss.detach(),
-            d_real,
-            d_fake,
-        }
+        g_loss.detach()
     }
 
     /// Images for the given noise, without building a gradient graph. [n, 784] in [-1, 1].
@@ -225,6 +288,17 @@ impl Trainer {
         let latent = self.config.model.latent_dim;
         let z = self.noise.normal(batch * latent);
         Tensor::from_data(TensorData::new(z, [batch, latent]), &self.device) // [batch, latent]
+    }
+}
+
+/// Clips every float parameter to [-c, c] (the WGAN critic's Lipschitz constraint), keeping it a
+/// trainable leaf.
+struct Clip(f32);
+
+impl ModuleMapper for Clip {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let c = self.0;
+        param.map(|t| t.clamp(-c, c).detach().require_grad())
     }
 }
 

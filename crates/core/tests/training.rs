@@ -1,8 +1,10 @@
 //! Training on the real data, natively on the CPU (Flex) backend.
 
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
 use burn::tensor::Transaction;
 use ganvas_core::data::Mnist;
+use ganvas_core::loss::GanLoss;
 use ganvas_core::model::IMAGE_PIXELS;
 use ganvas_core::train::{StepValues, TrainConfig, Trainer};
 
@@ -75,4 +77,87 @@ fn it_learns_to_draw_closer_to_real_digits() {
         "after 300 steps the generated mean image should be at least twice as close to the real \
          one: {before} -> {after}"
     );
+}
+
+#[test]
+fn every_loss_trains_a_finite_step() {
+    let data = mnist();
+    for loss in [
+        GanLoss::NonSaturating,
+        GanLoss::Minimax,
+        GanLoss::LeastSquares,
+        GanLoss::Hinge,
+        GanLoss::Wasserstein,
+    ] {
+        let values = run(TrainConfig::new().with_seed(2).with_loss(loss), &data, 2);
+        assert!(
+            values.iter().all(StepValues::is_finite),
+            "{loss:?}: {values:?}"
+        );
+        if loss.has_probabilities() {
+            assert!(values.iter().all(|v| (0.0..=1.0).contains(&v.d_real)));
+        }
+    }
+}
+
+/// The largest absolute value among a module's float parameters.
+#[derive(Default)]
+struct MaxAbs(f32);
+
+impl ModuleVisitor for MaxAbs {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let values: Vec<f32> = param.val().abs().max().into_data().try_to_vec().unwrap();
+        self.0 = self.0.max(values[0]);
+    }
+}
+
+#[test]
+fn the_wasserstein_critic_is_clipped_after_every_update() {
+    let data = mnist();
+    let config = TrainConfig::new()
+        .with_loss(GanLoss::Wasserstein)
+        .with_clip(0.02)
+        .with_d_steps(3);
+    let mut trainer = Trainer::new(config, &Device::flex(), &data);
+    let mut before = MaxAbs::default();
+    trainer.discriminator.visit(&mut before);
+    assert!(before.0 > 0.02, "the initial weights exceed the clip");
+    read(trainer.train_step(&data));
+    let mut after = MaxAbs::default();
+    trainer.discriminator.visit(&mut after);
+    assert!(after.0 <= 0.02 + 1e-7, "{}", after.0);
+    // The clipped critic still trains: a second step is finite.
+    assert!(read(trainer.train_step(&data)).is_finite());
+}
+
+#[test]
+fn d_steps_take_that_many_real_batches_per_step() {
+    let data = mnist();
+    let device = Device::flex();
+    let mut three = Trainer::new(TrainConfig::new().with_d_steps(3), &device, &data);
+    let mut one = Trainer::new(TrainConfig::new(), &device, &data);
+    read(three.train_step(&data));
+    for _ in 0..3 {
+        read(one.train_step(&data));
+    }
+    assert_eq!(three.step, 1);
+    // Both have drawn three batches: the next one is the same.
+    let a: Vec<f32> = three.next_real(&data).into_data().try_to_vec().unwrap();
+    let b: Vec<f32> = one.next_real(&data).into_data().try_to_vec().unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn one_sided_label_smoothing_changes_only_the_discriminator_loss() {
+    let data = mnist();
+    let plain = run(TrainConfig::new().with_seed(9), &data, 1)[0];
+    let smooth = run(
+        TrainConfig::new().with_seed(9).with_real_label(0.9),
+        &data,
+        1,
+    )[0];
+    assert!(smooth.d_loss > plain.d_loss, "{plain:?} {smooth:?}");
+    // The first D update sees the same batch and fakes: D's scores before it are the same.
+    assert_eq!(plain.d_real, smooth.d_real);
+    assert_eq!(plain.d_fake, smooth.d_fake);
 }
