@@ -472,12 +472,13 @@ impl Evaluator {
     }
 
     /// The `k` training digits nearest to one image [1, 784] (or [784]), nearest first.
+    /// Returns the image's pixels as read back with them, so a caller need not read it again.
     pub async fn neighbours(
         &self,
         image: Tensor<2>,
         k: usize,
         data: &Mnist,
-    ) -> Result<Vec<Neighbour>, ExecutionError> {
+    ) -> Result<(Vec<f32>, Vec<Neighbour>), ExecutionError> {
         let [squared, pixels] = read2(
             Transaction::default()
                 .register(self.squared_distances(image.clone()))
@@ -495,11 +496,11 @@ impl Evaluator {
             .map(|&i| (train_start + i, l2(&pixels, data.image(train_start + i))))
             .collect();
         near.sort_by(|a, b| a.1.total_cmp(&b.1));
-        Ok(near
+        let neighbours = near
             .into_iter()
             .take(k)
             .map(|(index, distance)| {
-                let ratio = distance / self.reference.heldout_nn_median;
+                let ratio = self.copy_ratio(distance);
                 Neighbour {
                     index,
                     distance,
@@ -507,7 +508,13 @@ impl Evaluator {
                     verdict: Verdict::of(ratio),
                 }
             })
-            .collect())
+            .collect();
+        Ok((pixels, neighbours))
+    }
+
+    /// A nearest-training-digit distance relative to the held-out digits' median one.
+    fn copy_ratio(&self, distance: f64) -> f64 {
+        distance / self.reference.heldout_nn_median
     }
 
     /// Classifier probabilities [n, 10] and features [n, 64] of `images`, read back in blocks.
@@ -542,10 +549,7 @@ impl Evaluator {
         let (probs, features) = self.classify(images.clone()).await?;
         let nearest = self.nearest(images, data).await?;
         let dim = self.reference.heldout.dim();
-        let mut ratios: Vec<f64> = nearest
-            .iter()
-            .map(|(_, d)| d / self.reference.heldout_nn_median)
-            .collect();
+        let mut ratios: Vec<f64> = nearest.iter().map(|&(_, d)| self.copy_ratio(d)).collect();
         ratios.sort_by(f64::total_cmp);
         Ok(Metrics {
             samples: n,

@@ -125,8 +125,9 @@ fn one_repeated_digit_covers_one_digit_of_ten() {
 fn neighbours_of_a_training_digit_start_with_itself() {
     let (data, device, file, evaluator) = setup();
     let i = 1234;
-    let n =
+    let (pixels, n) =
         pollster::block_on(evaluator.neighbours(images(&data, &[i], &device), 5, &data)).unwrap();
+    assert_eq!(pixels, data.image(i));
     assert_eq!(n.len(), 5);
     assert_eq!(n[0].index, i);
     assert_eq!(n[0].distance, 0.0);

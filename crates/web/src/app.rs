@@ -170,12 +170,7 @@ impl Ganvas {
         };
         let data = self.data.clone();
         Ok(future_to_promise(async move {
-            let sample = image
-                .clone()
-                .into_data_async()
-                .await
-                .map_err(js_error("reading the sample"))?;
-            let near = evaluator
+            let (sample, near) = evaluator
                 .neighbours(image, k, &data)
                 .await
                 .map_err(js_error("finding the nearest training digits"))?;
@@ -191,9 +186,6 @@ impl Ganvas {
                 list.push(&item);
             }
             let out = js_sys::Object::new();
-            let sample: Vec<f32> = sample
-                .try_to_vec()
-                .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
             set(&out, "sample", Float32Array::from(sample.as_slice()).into())?;
             set(
                 &out,
