@@ -7,10 +7,12 @@ use std::time::Instant;
 use burn::prelude::*;
 use clap::{Parser, Subcommand};
 use ganvas_core::classifier::{ClassifierTraining, accuracy, train_classifier};
+use ganvas_core::data::Dataset;
 use ganvas_core::data::Mnist;
 use ganvas_core::loss::GanLoss;
 use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics, reference};
-use ganvas_core::model::IMAGE_PIXELS;
+use ganvas_core::model::{IMAGE_PIXELS, ModelConfig};
+use ganvas_core::preset::{preset, presets};
 use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -34,10 +36,6 @@ enum Command {
     Train {
         #[arg(long, default_value_t = 1000)]
         steps: u64,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        #[arg(long, default_value_t = 64)]
-        batch: usize,
         #[command(flatten)]
         game: GameArgs,
         #[arg(long, default_value = "out")]
@@ -101,26 +99,53 @@ enum ClassifierCommand {
     },
 }
 
-/// The loss and how the two networks take turns.
+/// The whole run: a preset, then any setting given overrides it.
 #[derive(clap::Args)]
 struct GameArgs {
-    #[arg(long, value_enum, default_value_t = LossArg::Ns)]
-    loss: LossArg,
+    /// Start from this preset (see `ganvas presets`); the default is the seed GAN.
+    #[arg(long)]
+    preset: Option<String>,
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long)]
+    batch: Option<usize>,
+    #[arg(long, value_enum)]
+    loss: Option<LossArg>,
     /// Generator learning rate (Adam).
-    #[arg(long, default_value_t = 2e-4)]
-    lr_g: f64,
+    #[arg(long)]
+    lr_g: Option<f64>,
     /// Discriminator learning rate (Adam).
-    #[arg(long, default_value_t = 2e-4)]
-    lr_d: f64,
+    #[arg(long)]
+    lr_d: Option<f64>,
+    /// Adam's beta1 (momentum), for both networks.
+    #[arg(long)]
+    beta1: Option<f32>,
     /// Discriminator (critic) updates per generator update.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
-    d_steps: u32,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    d_steps: Option<u32>,
     /// Target for real images in D's loss; 0.9 is one-sided label smoothing.
-    #[arg(long, default_value_t = 1.0)]
-    real_label: f32,
+    #[arg(long)]
+    real_label: Option<f32>,
     /// Weight clipping of the critic, for --loss wgan.
-    #[arg(long, default_value_t = 0.01)]
-    clip: f32,
+    #[arg(long)]
+    clip: Option<f32>,
+    #[arg(long, value_enum)]
+    arch: Option<ArchArg>,
+    /// A conditional GAN (G is told which digit to draw).
+    #[arg(long)]
+    conditional: Option<bool>,
+    /// Size of the noise vector z.
+    #[arg(long)]
+    latent: Option<usize>,
+    /// Generator widths, comma-separated (the DCGAN: two channel counts).
+    #[arg(long, value_delimiter = ',')]
+    g_hidden: Option<Vec<usize>>,
+    /// Discriminator widths, comma-separated (the DCGAN: two channel counts).
+    #[arg(long, value_delimiter = ',')]
+    d_hidden: Option<Vec<usize>>,
+    /// mnist or fashion.
+    #[arg(long)]
+    dataset: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -137,33 +162,102 @@ enum LossArg {
     Wgan,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ArchArg {
+    Mlp,
+    Dcgan,
+}
+
 impl GameArgs {
-    fn apply(&self, config: TrainConfig) -> Result<TrainConfig, String> {
-        if !(self.real_label > 0.0 && self.real_label <= 1.0) {
-            return Err("--real-label must be in (0, 1]".into());
+    fn config(&self) -> Result<TrainConfig, String> {
+        let mut c = match &self.preset {
+            Some(id) => {
+                preset(id)
+                    .ok_or_else(|| {
+                        let ids: Vec<_> = presets().iter().map(|p| p.id).collect();
+                        format!("no preset {id:?}; the presets are {}", ids.join(", "))
+                    })?
+                    .config
+            }
+            None => TrainConfig::new(),
+        };
+        if let Some(arch) = self.arch {
+            let widths = match arch {
+                ArchArg::Mlp => ModelConfig::new(),
+                ArchArg::Dcgan => ModelConfig::dcgan(),
+            };
+            c.model.architecture = widths.architecture;
+            c.model.generator_hidden = widths.generator_hidden;
+            c.model.discriminator_hidden = widths.discriminator_hidden;
         }
-        if !(self.clip > 0.0 && self.clip.is_finite()) {
-            return Err("--clip must be positive".into());
+        if let Some(v) = self.conditional {
+            c.model.conditional = v;
         }
-        for (name, lr) in [("--lr-g", self.lr_g), ("--lr-d", self.lr_d)] {
-            if !(lr > 0.0 && lr.is_finite()) {
-                return Err(format!("{name} must be positive"));
+        if let Some(v) = self.latent {
+            c.model.latent_dim = v;
+        }
+        if let Some(v) = &self.g_hidden {
+            c.model.generator_hidden = v.clone();
+        }
+        if let Some(v) = &self.d_hidden {
+            c.model.discriminator_hidden = v.clone();
+        }
+        c.model.validate()?;
+        if let Some(v) = self.seed {
+            c.seed = v;
+        }
+        if let Some(v) = self.batch {
+            if !(1..=1024).contains(&v) {
+                return Err("--batch must be 1 to 1024".into());
+            }
+            c.batch_size = v;
+        }
+        if let Some(loss) = self.loss {
+            c.loss = match loss {
+                LossArg::Ns => GanLoss::NonSaturating,
+                LossArg::Minimax => GanLoss::Minimax,
+                LossArg::Lsgan => GanLoss::LeastSquares,
+                LossArg::Hinge => GanLoss::Hinge,
+                LossArg::Wgan => GanLoss::Wasserstein,
+            };
+        }
+        for (name, lr, slot) in [
+            ("--lr-g", self.lr_g, &mut c.lr_g),
+            ("--lr-d", self.lr_d, &mut c.lr_d),
+        ] {
+            if let Some(lr) = lr {
+                if !(lr > 0.0 && lr.is_finite()) {
+                    return Err(format!("{name} must be positive"));
+                }
+                *slot = lr;
             }
         }
-        let loss = match self.loss {
-            LossArg::Ns => GanLoss::NonSaturating,
-            LossArg::Minimax => GanLoss::Minimax,
-            LossArg::Lsgan => GanLoss::LeastSquares,
-            LossArg::Hinge => GanLoss::Hinge,
-            LossArg::Wgan => GanLoss::Wasserstein,
-        };
-        Ok(config
-            .with_loss(loss)
-            .with_lr_g(self.lr_g)
-            .with_lr_d(self.lr_d)
-            .with_d_steps(self.d_steps as usize)
-            .with_real_label(self.real_label)
-            .with_clip(self.clip))
+        if let Some(v) = self.beta1 {
+            if !(0.0..1.0).contains(&v) {
+                return Err("--beta1 must be in [0, 1)".into());
+            }
+            c.beta1 = v;
+        }
+        if let Some(v) = self.d_steps {
+            c.d_steps = v as usize;
+        }
+        if let Some(v) = self.real_label {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err("--real-label must be in (0, 1]".into());
+            }
+            c.real_label = v;
+        }
+        if let Some(v) = self.clip {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err("--clip must be positive".into());
+            }
+            c.clip = v;
+        }
+        if let Some(id) = &self.dataset {
+            c.dataset = Dataset::from_id(id)
+                .ok_or_else(|| format!("no data set {id:?}: mnist or fashion"))?;
+        }
+        Ok(c)
     }
 }
 
@@ -179,7 +273,7 @@ struct EvalArgs {
 
 #[derive(clap::Args)]
 struct DataArgs {
-    /// Folder holding mnist-10k-{images-idx3,labels-idx1}-ubyte.gz.
+    /// Folder holding {mnist,fashion}-10k-{images-idx3,labels-idx1}-ubyte.gz.
     #[arg(long, default_value = "www/data")]
     data_dir: PathBuf,
 }
@@ -195,8 +289,6 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Train {
             steps,
-            seed,
-            batch,
             game,
             out,
             log_every,
@@ -204,7 +296,7 @@ fn run(cli: Cli) -> Result<(), String> {
             eval,
             data,
         } => {
-            let config = game.apply(TrainConfig::new().with_seed(seed).with_batch_size(batch))?;
+            let config = game.config()?;
             let schedule = Schedule {
                 steps,
                 log_every: log_every.max(1),
@@ -243,12 +335,16 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn load_data(dir: &Path) -> Result<Mnist, String> {
+    load_dataset(dir, Dataset::Mnist)
+}
+
+fn load_dataset(dir: &Path, dataset: Dataset) -> Result<Mnist, String> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let images = read("mnist-10k-images-idx3-ubyte.gz")?;
-    let labels = read("mnist-10k-labels-idx1-ubyte.gz")?;
+    let [images, labels] = dataset.files();
+    let (images, labels) = (read(images)?, read(labels)?);
     Mnist::from_idx_gz(&images, &labels).map_err(|e| format!("bad data in {}: {e}", dir.display()))
 }
 
@@ -270,7 +366,10 @@ fn train(
     out: &Path,
     data_dir: &Path,
 ) -> Result<(), String> {
-    let data = load_data(data_dir)?;
+    if schedule.eval_every > 0 && config.dataset != Dataset::Mnist {
+        return Err("--eval-every: the measuring classifier knows digits only (MNIST)".into());
+    }
+    let data = load_dataset(data_dir, config.dataset)?;
     // The CPU (Flex) backend: the native CLI needs no GPU.
     let device = Device::flex();
     let evaluator = if schedule.eval_every > 0 {
@@ -292,7 +391,7 @@ fn train(
     let mut evaluate = |trainer: &Trainer, bar: &ProgressBar| -> Result<(), String> {
         if let Some(evaluator) = &evaluator {
             let t = Instant::now();
-            let images = trainer.generate(trainer.evaluation_noise(eval.samples));
+            let images = trainer.generate(&trainer.evaluation_noise(eval.samples));
             let metrics = measure(evaluator, images, &data)?;
             eval_time += t.elapsed().as_secs_f64();
             let train_s = started.elapsed().as_secs_f64() - eval_time;
@@ -301,7 +400,7 @@ fn train(
         Ok(())
     };
     evaluate(&trainer, &bar)?;
-    let mut csv = String::from("step,d_loss,g_loss,d_real,d_fake\n");
+    let mut csv = String::from("step,d_loss,g_loss,d_real,d_fake,g_grad\n");
     for _ in 0..steps {
         let stats = trainer.train_step(&data);
         if trainer.step.is_multiple_of(schedule.log_every) || trainer.step == steps {
@@ -310,8 +409,8 @@ fn train(
                 return Err(format!("training diverged at step {}: {v:?}", trainer.step));
             }
             csv += &format!(
-                "{},{},{},{},{}\n",
-                trainer.step, v.d_loss, v.g_loss, v.d_real, v.d_fake
+                "{},{},{},{},{},{}\n",
+                trainer.step, v.d_loss, v.g_loss, v.d_real, v.d_fake, v.g_grad
             );
             bar.set_message(format!("D {:.3}  G {:.3}", v.d_loss, v.g_loss));
         }
@@ -331,7 +430,7 @@ fn train(
     let checkpoint = pollster::block_on(trainer.checkpoint())
         .map_err(|e| format!("saving the checkpoint failed: {e}"))?;
     write("checkpoint.ganvas", &checkpoint)?;
-    let samples = trainer.generate(trainer.fixed_noise(64));
+    let samples = trainer.generate(&trainer.fixed_noise(64));
     let pixels: Vec<f32> = pollster::block_on(samples.into_data_async())
         .map_err(|e| format!("reading the samples failed: {e:?}"))?
         .try_to_vec()
@@ -364,7 +463,7 @@ fn metrics_json(step: u64, m: &Metrics, train_s: Option<f64>) -> String {
     let histogram: Vec<String> = m.coverage.histogram.iter().map(u32::to_string).collect();
     let time = train_s.map_or(String::new(), |t| format!(",\"train_s\":{t:.1}"));
     format!(
-        "{{\"step\":{step},\"samples\":{},\"classifier_score\":{:.3},\"fid\":{:.3},\"coverage\":{},\"coverage_kl\":{:.4},\"histogram\":[{}],\"copy_rate\":{:.4},\"median_copy_ratio\":{:.3}{time}}}",
+        "{{\"step\":{step},\"samples\":{},\"classifier_score\":{:.3},\"fid\":{:.3},\"coverage\":{},\"coverage_kl\":{:.4},\"histogram\":[{}],\"copy_rate\":{:.4},\"median_copy_ratio\":{:.3},\"diversity\":{:.3}{time}}}",
         m.samples,
         m.classifier_score,
         m.fid,
@@ -373,6 +472,7 @@ fn metrics_json(step: u64, m: &Metrics, train_s: Option<f64>) -> String {
         histogram.join(","),
         m.copy_rate,
         m.median_copy_ratio,
+        m.diversity,
     )
 }
 
@@ -389,8 +489,8 @@ fn evaluate_checkpoint(
         GanCheckpoint::decode(&bytes, &device).map_err(|e| format!("{}: {e}", path.display()))?;
     let evaluator = load_evaluator(&eval.classifier, &data, &device)?;
     let config = &checkpoint.config;
-    let z = evaluation_noise(config.seed, eval.samples, config.model.latent_dim, &device);
-    let metrics = measure(&evaluator, checkpoint.generator.forward(z), &data)?;
+    let z = evaluation_noise(&config.model, config.seed, eval.samples, &device);
+    let metrics = measure(&evaluator, checkpoint.generator.sample(&z), &data)?;
     if json {
         println!("{}", metrics_json(checkpoint.step, &metrics, None));
     } else {
@@ -486,7 +586,7 @@ fn bench(batch: usize, steps: u64, classifier: &Path, data_dir: &Path) -> Result
     let timed = Instant::now();
     measure(
         &evaluator,
-        trainer.generate(trainer.evaluation_noise(256)),
+        trainer.generate(&trainer.evaluation_noise(256)),
         &data,
     )?;
     let measure_ms = timed.elapsed().as_secs_f64() * 1e3;

@@ -452,8 +452,8 @@ mod tests {
         let (fresh, _) = ModelConfig::new().init(&device, 2);
         let loaded = load_module(fresh, &bytes).unwrap();
         let z = Tensor::<2>::ones([2, 100], &device);
-        let a: Vec<f32> = g.forward(z.clone()).into_data().try_to_vec().unwrap();
-        let b: Vec<f32> = loaded.forward(z).into_data().try_to_vec().unwrap();
+        let a: Vec<f32> = g.forward(z.clone(), None).into_data().try_to_vec().unwrap();
+        let b: Vec<f32> = loaded.forward(z, None).into_data().try_to_vec().unwrap();
         assert_eq!(a, b);
 
         let (wider, _) = ModelConfig::new()

@@ -165,6 +165,63 @@ fn parse_idx<const N: usize>(bytes: &[u8], magic: u32) -> Result<([usize; N], Ve
     Ok((dims.map(|d| d as usize), body))
 }
 
+/// Which data set a run trains on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Dataset {
+    /// Handwritten digits (MNIST, a 10,000-image subset).
+    Mnist,
+    /// Clothes (Fashion-MNIST, a 10,000-image subset).
+    Fashion,
+}
+
+impl Dataset {
+    /// The gzipped IDX files of its 10,000-image subset, under `www/data/`.
+    pub fn files(self) -> [&'static str; 2] {
+        match self {
+            Dataset::Mnist => [
+                "mnist-10k-images-idx3-ubyte.gz",
+                "mnist-10k-labels-idx1-ubyte.gz",
+            ],
+            Dataset::Fashion => [
+                "fashion-10k-images-idx3-ubyte.gz",
+                "fashion-10k-labels-idx1-ubyte.gz",
+            ],
+        }
+    }
+
+    /// Names of its ten classes.
+    pub fn classes(self) -> [&'static str; 10] {
+        match self {
+            Dataset::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            Dataset::Fashion => [
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ],
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Dataset::Mnist => "mnist",
+            Dataset::Fashion => "fashion",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        [Dataset::Mnist, Dataset::Fashion]
+            .into_iter()
+            .find(|d| d.id() == id)
+    }
+}
+
 /// MNIST in memory, with pixels scaled to [-1, 1] to match the generator's tanh output.
 #[derive(Clone, Debug)]
 pub struct Mnist {

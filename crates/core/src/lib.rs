@@ -3,8 +3,11 @@
 pub mod checkpoint;
 pub mod classifier;
 pub mod data;
+pub mod dcgan;
+pub mod latent;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod preset;
 pub mod rng;
 pub mod train;

@@ -391,7 +391,26 @@ pub struct Metrics {
     pub copy_rate: f64,
     /// Median over samples of (nearest-training-digit distance / the held-out median).
     pub median_copy_ratio: f64,
+    /// Mean distance between two samples, relative to the same for real held-out digits: about 1
+    /// for varied samples, near 0 when the generator draws the same image again and again.
+    pub diversity: f64,
 }
+
+/// Mean L2 distance over all pairs of the 784-pixel `images` (0 for fewer than two).
+pub fn mean_pairwise_distance(images: &[f32]) -> f64 {
+    let rows: Vec<&[f32]> = images.chunks_exact(IMAGE_PIXELS).collect();
+    let (mut sum, mut pairs) = (0.0, 0u64);
+    for (i, a) in rows.iter().enumerate() {
+        for b in &rows[i + 1..] {
+            sum += l2(a, b);
+            pairs += 1;
+        }
+    }
+    if pairs == 0 { 0.0 } else { sum / pairs as f64 }
+}
+
+/// Held-out digits whose mean pairwise distance is the reference for [`Metrics::diversity`].
+const DIVERSITY_REFERENCE: usize = 300;
 
 /// One training digit near a sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -411,6 +430,8 @@ pub struct Evaluator {
     train: Tensor<2>,
     /// [1, 9000]: their squared norms.
     train_sq: Tensor<2>,
+    /// Mean pairwise distance of the first held-out digits (see [`Metrics::diversity`]).
+    real_diversity: f64,
 }
 
 /// Rows of samples per distance block: bounds the [rows, 9000] distance matrix.
@@ -429,11 +450,13 @@ impl Evaluator {
             device,
         );
         let train_sq = train.clone().powi_scalar(2).sum_dim(1).transpose(); // [1, 9000]
+        let heldout: Vec<usize> = data.heldout_indices().take(DIVERSITY_REFERENCE).collect();
         Self {
             classifier,
             reference,
             train,
             train_sq,
+            real_diversity: mean_pairwise_distance(&data.gather(&heldout)),
         }
     }
 
@@ -451,8 +474,18 @@ impl Evaluator {
         images: Tensor<2>,
         data: &Mnist,
     ) -> Result<Vec<(usize, f64)>, ExecutionError> {
+        Ok(self.nearest_and_pixels(images, data).await?.0)
+    }
+
+    /// [`Self::nearest`], and the images' pixels as read back for it.
+    async fn nearest_and_pixels(
+        &self,
+        images: Tensor<2>,
+        data: &Mnist,
+    ) -> Result<(Vec<(usize, f64)>, Vec<f32>), ExecutionError> {
         let n = images.dims()[0];
         let mut out = Vec::with_capacity(n);
+        let mut all = Vec::with_capacity(n * IMAGE_PIXELS);
         for start in (0..n).step_by(DISTANCE_ROWS) {
             let rows = images
                 .clone()
@@ -467,8 +500,9 @@ impl Evaluator {
                 let index = train_start + i as usize;
                 out.push((index, l2(row, data.image(index))));
             }
+            all.extend(pixels);
         }
-        Ok(out)
+        Ok((out, all))
     }
 
     /// The `k` training digits nearest to one image [1, 784] (or [784]), nearest first.
@@ -547,7 +581,7 @@ impl Evaluator {
     ) -> Result<Metrics, ExecutionError> {
         let n = images.dims()[0];
         let (probs, features) = self.classify(images.clone()).await?;
-        let nearest = self.nearest(images, data).await?;
+        let (nearest, pixels) = self.nearest_and_pixels(images, data).await?;
         let dim = self.reference.heldout.dim();
         let mut ratios: Vec<f64> = nearest.iter().map(|&(_, d)| self.copy_ratio(d)).collect();
         ratios.sort_by(f64::total_cmp);
@@ -558,6 +592,7 @@ impl Evaluator {
             coverage: coverage(&probs),
             copy_rate: ratios.iter().filter(|&&r| r < COPY_RATIO).count() as f64 / n as f64,
             median_copy_ratio: median(&ratios),
+            diversity: mean_pairwise_distance(&pixels) / self.real_diversity,
         })
     }
 }

@@ -24,6 +24,8 @@ pub enum Stream {
     ClassifierBatches,
     /// Latent noise of the samples the metrics are computed on.
     Evaluation,
+    /// Starting points of the latent search ("find it in the GAN").
+    LatentSearch,
 }
 
 /// A seeded generator for one stream of a run.

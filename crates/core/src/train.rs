@@ -1,16 +1,16 @@
 //! One GAN training step, and the state it updates. The caller owns the loop: the page, the CLI and
 //! the tests all drive the same `Trainer::step`.
 
-use burn::module::{ModuleMapper, Param};
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{ExecutionError, Transaction};
 
 use crate::checkpoint::{CheckpointError, GanvasFile, load_module, module_bytes};
-use crate::data::{BatchSampler, Mnist};
+use crate::data::{BatchSampler, Dataset, Mnist};
 use crate::loss::{GanLoss, discriminator_loss, generator_loss};
-use crate::model::{Discriminator, Generator, IMAGE_PIXELS, ModelConfig};
+use crate::model::{CLASSES, Discriminator, Generator, IMAGE_PIXELS, Latent, ModelConfig, one_hot};
 use crate::rng::{RunRng, Stream};
 
 /// Everything that defines a run: with the same config (seed included), a run repeats exactly.
@@ -20,6 +20,9 @@ pub struct TrainConfig {
     pub model: ModelConfig,
     #[config(default = "GanLoss::NonSaturating")]
     pub loss: GanLoss,
+    /// The images to learn from; the caller loads them (`Dataset::files`).
+    #[config(default = "Dataset::Mnist")]
+    pub dataset: Dataset,
     /// Generator learning rate (Adam). 2e-4 with beta1 0.5 follows DCGAN (Radford et al. 2015).
     #[config(default = 2e-4)]
     pub lr_g: f64,
@@ -57,6 +60,15 @@ pub struct StepStats {
     pub d_real: Tensor<1>,
     /// Mean D(G(z)) over the fake batch of the last D update, in the same units as `d_real`.
     pub d_fake: Tensor<1>,
+    /// L2 norm of the gradient of G's loss over all of G's parameters: how strongly G is being
+    /// told to change. It collapses towards 0 when G's gradients vanish.
+    pub g_grad: Tensor<1>,
+}
+
+/// One G update's statistics, still on the device.
+pub struct GStepStats {
+    pub g_loss: Tensor<1>,
+    pub g_grad: Tensor<1>,
 }
 
 /// One D update's statistics, still on the device.
@@ -73,25 +85,33 @@ pub struct StepValues {
     pub g_loss: f32,
     pub d_real: f32,
     pub d_fake: f32,
+    pub g_grad: f32,
 }
 
 impl StepValues {
     pub fn is_finite(&self) -> bool {
-        [self.d_loss, self.g_loss, self.d_real, self.d_fake]
-            .iter()
-            .all(|v| v.is_finite())
+        [
+            self.d_loss,
+            self.g_loss,
+            self.d_real,
+            self.d_fake,
+            self.g_grad,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
     }
 }
 
 impl StepStats {
-    /// Reads the four statistics in one transfer. CPU-GPU sync point: await it every few steps,
+    /// Reads the statistics in one transfer (without autodiff: G's gradient norm never had it). CPU-GPU sync point: await it every few steps,
     /// not every step. (A synchronous read panics on WebGPU in the browser.)
     pub async fn read(self) -> Result<StepValues, ExecutionError> {
         let data = Transaction::default()
-            .register(self.d_loss)
-            .register(self.g_loss)
-            .register(self.d_real)
-            .register(self.d_fake)
+            .register(self.d_loss.inner())
+            .register(self.g_loss.inner())
+            .register(self.d_real.inner())
+            .register(self.d_fake.inner())
+            .register(self.g_grad.inner())
             .execute_async()
             .await?;
         let value = |i: usize| -> f32 {
@@ -106,6 +126,7 @@ impl StepStats {
             g_loss: value(1),
             d_real: value(2),
             d_fake: value(3),
+            g_grad: value(4),
         })
     }
 }
@@ -120,8 +141,39 @@ pub struct Trainer {
     noise: RunRng,
     batches: BatchSampler,
     device: Device,
-    /// Steps completed.
+    /// Steps completed: generator updates (a full step ends with one).
     pub step: u64,
+    /// Discriminator updates completed (`d_steps` per full step, plus any lone "D step").
+    pub d_updates: u64,
+}
+
+/// A real batch: images [n, 784] and, for a conditional model, their one-hot labels [n, 10].
+pub struct RealBatch {
+    pub images: Tensor<2>,
+    pub labels: Option<Tensor<2>>,
+}
+
+/// What one D update did, on images, for the step-by-step view: the first `show` images of the
+/// real and fake batches and D's scores of them before and after the update (probabilities for the
+/// cross-entropy losses, raw outputs otherwise). All still on the device.
+pub struct DStepView {
+    pub stats: DStepStats,
+    pub real: Tensor<2>,
+    pub fake: Tensor<2>,
+    pub real_before: Tensor<1>,
+    pub real_after: Tensor<1>,
+    pub fake_before: Tensor<1>,
+    pub fake_after: Tensor<1>,
+}
+
+/// What one G update did: the first `show` fakes from the same noise before and after it, and D's
+/// scores of both.
+pub struct GStepView {
+    pub stats: GStepStats,
+    pub before: Tensor<2>,
+    pub after: Tensor<2>,
+    pub score_before: Tensor<1>,
+    pub score_after: Tensor<1>,
 }
 
 impl Trainer {
@@ -143,69 +195,90 @@ impl Trainer {
             batches: BatchSampler::new(data.train_indices(), batch_seed),
             device,
             step: 0,
+            d_updates: 0,
             config,
         }
     }
 
     /// The next real batch of the run's seeded order, on the device.
-    pub fn next_real(&mut self, data: &Mnist) -> Tensor<2> {
+    pub fn next_real(&mut self, data: &Mnist) -> RealBatch {
         let indices = self.batches.next_batch(self.config.batch_size);
         let real = TensorData::new(data.gather(&indices), [indices.len(), IMAGE_PIXELS]);
-        Tensor::from_data(real, &self.device)
-    }
-
-    /// One full step: `d_steps` D updates, each on the next real batch, then one G update.
-    pub fn train_step(&mut self, data: &Mnist) -> StepStats {
-        let mut reals: Vec<Tensor<2>> = Vec::with_capacity(self.config.d_steps.max(1));
-        for _ in 0..self.config.d_steps.max(1) {
-            reals.push(self.next_real(data));
+        let labels = self.config.model.conditional.then(|| {
+            let labels: Vec<u8> = indices.iter().map(|&i| data.label(i)).collect();
+            one_hot(&labels, &self.device)
+        });
+        RealBatch {
+            images: Tensor::from_data(real, &self.device),
+            labels,
         }
-        self.step_on(reals)
     }
 
-    /// One D update on the real batch and detached fakes, then one G update on fresh noise
-    /// (Goodfellow et al. 2014, algorithm 1, with k = 1).
-    pub fn step(&mut self, real: Tensor<2>) -> StepStats {
-        self.step_on(vec![real])
-    }
-
-    /// A D update per real batch, then one G update (algorithm 1 with k = `reals.len()`).
-    fn step_on(&mut self, reals: Vec<Tensor<2>>) -> StepStats {
-        let batch = reals[0].dims()[0];
+    /// One full step: `d_steps` D updates, each on the next real batch, then one G update
+    /// (Goodfellow et al. 2014, algorithm 1, with k = `d_steps`).
+    pub fn train_step(&mut self, data: &Mnist) -> StepStats {
         let mut last = None;
-        for real in reals {
+        for _ in 0..self.config.d_steps.max(1) {
+            let real = self.next_real(data);
             last = Some(self.d_step(real));
         }
-        let d = last.expect("at least one real batch");
-        let g_loss = self.g_step(batch);
-        self.step += 1;
+        let d = last.expect("at least one D update");
+        let g = self.g_step(self.config.batch_size);
         StepStats {
             d_loss: d.d_loss,
-            g_loss,
+            g_loss: g.g_loss,
             d_real: d.d_real,
             d_fake: d.d_fake,
+            g_grad: g.g_grad,
         }
     }
 
     /// Discriminator update: push D(x) up and D(G(z)) down. The fakes are detached, so no gradient
     /// reaches the generator. With the Wasserstein loss, D's weights are clipped afterwards.
-    pub fn d_step(&mut self, real: Tensor<2>) -> DStepStats {
-        let batch = real.dims()[0];
-        let z = self.noise_batch(batch); // [batch, latent]
-        let fake = self.generator.forward(z).detach(); // [batch, 784]
-        let real_out = self.discriminator.forward(real); // [batch, 1]
-        let fake_out = self.discriminator.forward(fake); // [batch, 1]
-        let (d_real, d_fake) = if self.config.loss.has_probabilities() {
-            (
-                sigmoid(real_out.clone().detach()).mean(),
-                sigmoid(fake_out.clone().detach()).mean(),
-            )
-        } else {
-            (
-                real_out.clone().detach().mean(),
-                fake_out.clone().detach().mean(),
-            )
-        };
+    pub fn d_step(&mut self, real: RealBatch) -> DStepStats {
+        let batch = real.images.dims()[0];
+        let noise = self.noise_batch(batch);
+        let fake = self.generator.sample(&noise).detach(); // [batch, 784]
+        self.d_update(real, fake, noise.labels)
+    }
+
+    /// A D update, with the before-and-after view of its first `show` real and fake images.
+    pub fn d_step_view(&mut self, data: &Mnist, show: usize) -> DStepView {
+        let real = self.next_real(data);
+        let batch = real.images.dims()[0];
+        let show = show.clamp(1, batch);
+        let noise = self.noise_batch(batch);
+        let fake = self.generator.sample(&noise).detach(); // [batch, 784]
+        let shown = |t: &Tensor<2>| t.clone().narrow(0, 0, show);
+        let shown_labels = |l: &Option<Tensor<2>>| l.as_ref().map(|l| l.clone().narrow(0, 0, show));
+        let (real_images, real_labels) = (shown(&real.images), shown_labels(&real.labels));
+        let (fake_images, fake_labels) = (shown(&fake), shown_labels(&noise.labels));
+        let real_before = self.score(real_images.clone(), real_labels.clone());
+        let fake_before = self.score(fake_images.clone(), fake_labels.clone());
+        let stats = self.d_update(real, fake, noise.labels);
+        DStepView {
+            stats,
+            real_after: self.score(real_images.clone(), real_labels),
+            fake_after: self.score(fake_images.clone(), fake_labels),
+            real: real_images,
+            fake: fake_images,
+            real_before,
+            fake_before,
+        }
+    }
+
+    fn d_update(
+        &mut self,
+        real: RealBatch,
+        fake: Tensor<2>,
+        fake_labels: Option<Tensor<2>>,
+    ) -> DStepStats {
+        let real_out = self.discriminator.forward(real.images, real.labels); // [batch, 1]
+        let fake_out = self.discriminator.forward(fake, fake_labels); // [batch, 1]
+        let (d_real, d_fake) = (
+            self.as_score(real_out.clone().detach()).mean(),
+            self.as_score(fake_out.clone().detach()).mean(),
+        );
         let d_loss =
             discriminator_loss(self.config.loss, real_out, fake_out, self.config.real_label);
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
@@ -216,6 +289,7 @@ impl Trainer {
             let clip = self.config.clip;
             self.discriminator = self.discriminator.clone().map(&mut Clip(clip));
         }
+        self.d_updates += 1;
         DStepStats {
             d_loss: d_loss.detach(),
             d_real,
@@ -224,39 +298,88 @@ impl Trainer {
     }
 
     /// Generator update on fresh noise: make the current D score the fakes as real. Gradients flow
-    /// through D into G; only G's parameters are updated. Returns G's loss.
-    pub fn g_step(&mut self, batch: usize) -> Tensor<1> {
-        let z = self.noise_batch(batch);
-        let fake = self.generator.forward(z); // [batch, 784]
-        let g_loss = generator_loss(self.config.loss, self.discriminator.forward(fake));
+    /// through D into G; only G's parameters are updated.
+    pub fn g_step(&mut self, batch: usize) -> GStepStats {
+        let noise = self.noise_batch(batch);
+        self.g_update(noise)
+    }
+
+    /// A G update, with the before-and-after view of its first `show` fakes (same noise).
+    pub fn g_step_view(&mut self, show: usize) -> GStepView {
+        let batch = self.config.batch_size;
+        let show = show.clamp(1, batch);
+        let noise = self.noise_batch(batch);
+        let shown = noise.narrow(0, show);
+        let before = self.generate(&shown);
+        let score_before = self.score(before.clone(), shown.labels.clone());
+        let stats = self.g_update(noise);
+        let after = self.generate(&shown);
+        GStepView {
+            stats,
+            score_after: self.score(after.clone(), shown.labels),
+            score_before,
+            before,
+            after,
+        }
+    }
+
+    fn g_update(&mut self, noise: Latent) -> GStepStats {
+        let fake = self.generator.sample(&noise); // [batch, 784]
+        let out = self.discriminator.forward(fake, noise.labels); // [batch, 1]
+        let g_loss = generator_loss(self.config.loss, out);
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        let g_grad = grad_norm(&self.generator, &grads, &self.device);
         self.generator = self
             .optim_g
             .step(self.config.lr_g, self.generator.clone(), grads);
-        g_loss.detach()
+        self.step += 1;
+        GStepStats {
+            g_loss: g_loss.detach(),
+            g_grad,
+        }
     }
 
-    /// Images for the given noise, without building a gradient graph. [n, 784] in [-1, 1].
-    pub fn generate(&self, z: Tensor<2>) -> Tensor<2> {
-        self.generator.forward(z).detach()
+    /// D's score of each image: a probability for the cross-entropy losses, raw otherwise. [n]
+    pub fn score(&self, images: Tensor<2>, labels: Option<Tensor<2>>) -> Tensor<1> {
+        let n = images.dims()[0];
+        let out = self.discriminator.forward(images.detach(), labels).detach(); // [n, 1]
+        self.as_score(out).reshape([n])
+    }
+
+    fn as_score<const D: usize>(&self, out: Tensor<D>) -> Tensor<D> {
+        if self.config.loss.has_probabilities() {
+            sigmoid(out)
+        } else {
+            out
+        }
+    }
+
+    /// Images for the given latents, without building a gradient graph. [n, 784] in [-1, 1].
+    pub fn generate(&self, latent: &Latent) -> Tensor<2> {
+        self.generator.sample(latent).detach()
     }
 
     /// The run's fixed latent batch: the sample grid shows G of these same `n` vectors all run long.
-    pub fn fixed_noise(&self, n: usize) -> Tensor<2> {
-        let latent = self.config.model.latent_dim;
-        let z = RunRng::new(self.config.seed, Stream::FixedSamples).normal(n * latent);
-        Tensor::from_data(TensorData::new(z, [n, latent]), &self.device)
+    /// A conditional model is asked for digit i % 10 at position i.
+    pub fn fixed_noise(&self, n: usize) -> Latent {
+        latents(
+            &self.config.model,
+            self.config.seed,
+            Stream::FixedSamples,
+            n,
+            &self.device,
+        )
     }
 
     /// The noise the metrics are measured on: the same `n` vectors at every evaluation of a run,
     /// so the metric curves show the generator changing, not the noise.
-    pub fn evaluation_noise(&self, n: usize) -> Tensor<2> {
-        evaluation_noise(
-            self.config.seed,
-            n,
-            self.config.model.latent_dim,
-            &self.device,
-        )
+    pub fn evaluation_noise(&self, n: usize) -> Latent {
+        evaluation_noise(&self.config.model, self.config.seed, n, &self.device)
+    }
+
+    /// The device the networks live on (with autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The run as a Ganvas file: config, step and both networks (read asynchronously).
@@ -279,15 +402,62 @@ impl Trainer {
         .encode())
     }
 
-    pub fn set_learning_rates(&mut self, lr_g: f64, lr_d: f64) {
-        self.config.lr_g = lr_g;
-        self.config.lr_d = lr_d;
+    /// Applies the settings that need no new networks: learning rates, the loss, D steps per G
+    /// step, the real label and the clip value. Anything else is refused: it needs a new run.
+    pub fn apply_live(&mut self, new: &TrainConfig) -> Result<(), String> {
+        let old = &self.config;
+        if format!("{:?}", new.model) != format!("{:?}", old.model) {
+            return Err("a new model needs new networks".into());
+        }
+        if (new.beta1, new.beta2, new.batch_size, new.seed, new.dataset)
+            != (old.beta1, old.beta2, old.batch_size, old.seed, old.dataset)
+        {
+            return Err("a new data set, seed, batch size or Adam beta needs a new run".into());
+        }
+        self.config = new.clone();
+        Ok(())
     }
 
-    fn noise_batch(&mut self, batch: usize) -> Tensor<2> {
+    /// Noise for a training batch, and random labels for a conditional model (both from the run's
+    /// noise stream).
+    fn noise_batch(&mut self, batch: usize) -> Latent {
         let latent = self.config.model.latent_dim;
         let z = self.noise.normal(batch * latent);
-        Tensor::from_data(TensorData::new(z, [batch, latent]), &self.device) // [batch, latent]
+        let labels = self.config.model.conditional.then(|| {
+            let labels: Vec<u8> = (0..batch)
+                .map(|_| self.noise.index(CLASSES) as u8)
+                .collect();
+            one_hot(&labels, &self.device)
+        });
+        Latent {
+            z: Tensor::from_data(TensorData::new(z, [batch, latent]), &self.device), // [batch, latent]
+            labels,
+        }
+    }
+}
+
+/// The L2 norm of `grads` over `module`'s parameters, on the device. [1]
+fn grad_norm<M: Module>(module: &M, grads: &GradientsParams, device: &Device) -> Tensor<1> {
+    struct SumOfSquares<'a> {
+        grads: &'a GradientsParams,
+        sum: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for SumOfSquares<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.get::<D>(param.id) {
+                let s = g.powi_scalar(2).sum();
+                self.sum = Some(match self.sum.take() {
+                    Some(sum) => sum + s,
+                    None => s,
+                });
+            }
+        }
+    }
+    let mut visitor = SumOfSquares { grads, sum: None };
+    module.visit(&mut visitor);
+    match visitor.sum {
+        Some(sum) => sum.sqrt(),
+        None => Tensor::zeros([1], device),
     }
 }
 
@@ -335,7 +505,25 @@ impl GanCheckpoint {
 }
 
 /// The evaluation noise of a run with this seed: see [`Trainer::evaluation_noise`].
-pub fn evaluation_noise(seed: u64, n: usize, latent: usize, device: &Device) -> Tensor<2> {
-    let z = RunRng::new(seed, Stream::Evaluation).normal(n * latent);
-    Tensor::from_data(TensorData::new(z, [n, latent]), device)
+pub fn evaluation_noise(model: &ModelConfig, seed: u64, n: usize, device: &Device) -> Latent {
+    latents(model, seed, Stream::Evaluation, n, device)
+}
+
+/// `n` latents from `stream`; a conditional model gets labels 0, 1, ..., 9, 0, 1, ... in turn.
+pub fn latents(
+    model: &ModelConfig,
+    seed: u64,
+    stream: Stream,
+    n: usize,
+    device: &Device,
+) -> Latent {
+    let z = RunRng::new(seed, stream).normal(n * model.latent_dim);
+    let labels = model.conditional.then(|| {
+        let labels: Vec<u8> = (0..n).map(|i| (i % CLASSES) as u8).collect();
+        one_hot(&labels, device)
+    });
+    Latent {
+        z: Tensor::from_data(TensorData::new(z, [n, model.latent_dim]), device),
+        labels,
+    }
 }

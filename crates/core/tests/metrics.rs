@@ -88,7 +88,7 @@ fn training_digits_are_copies_with_full_coverage_and_a_near_zero_fid() {
 
     // An untrained generator: far from the real digits in FID, no digit covered.
     let (generator, _) = ModelConfig::new().init(&device, 1);
-    let untrained = generator.forward(evaluation_noise(1, 1000, 100, &device));
+    let untrained = generator.sample(&evaluation_noise(&ModelConfig::new(), 1, 1000, &device));
     let fake = pollster::block_on(evaluator.evaluate(untrained, &data)).unwrap();
     assert!(
         real.fid < 0.02 * fake.fid,
@@ -149,14 +149,10 @@ fn a_checkpoint_round_trips_and_bad_files_are_refused() {
     assert_eq!(loaded.step, 3);
     assert_eq!(loaded.config.seed, 3);
     let z = trainer.fixed_noise(4);
-    let a: Vec<f32> = trainer
-        .generate(z.clone())
-        .into_data()
-        .try_to_vec()
-        .unwrap();
+    let a: Vec<f32> = trainer.generate(&z).into_data().try_to_vec().unwrap();
     let b: Vec<f32> = loaded
         .generator
-        .forward(Tensor::from_data(z.into_data(), &device))
+        .forward(Tensor::from_data(z.z.into_data(), &device), None)
         .into_data()
         .try_to_vec()
         .unwrap();

@@ -43,7 +43,7 @@ fn a_seeded_step_is_finite_and_bit_identical() {
 
 /// Mean image of the generated digits against the mean real digit: the L2 distance between them.
 fn mean_image_distance(trainer: &Trainer, data: &Mnist) -> f32 {
-    let fakes = trainer.generate(trainer.fixed_noise(256)).mean_dim(0); // [1, 784]
+    let fakes = trainer.generate(&trainer.fixed_noise(256)).mean_dim(0); // [1, 784]
     let real: Vec<f32> = data.gather(&data.heldout_indices().collect::<Vec<_>>());
     let n = real.len() / IMAGE_PIXELS;
     let real_mean: Vec<f32> = (0..IMAGE_PIXELS)
@@ -142,8 +142,18 @@ fn d_steps_take_that_many_real_batches_per_step() {
     }
     assert_eq!(three.step, 1);
     // Both have drawn three batches: the next one is the same.
-    let a: Vec<f32> = three.next_real(&data).into_data().try_to_vec().unwrap();
-    let b: Vec<f32> = one.next_real(&data).into_data().try_to_vec().unwrap();
+    let a: Vec<f32> = three
+        .next_real(&data)
+        .images
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    let b: Vec<f32> = one
+        .next_real(&data)
+        .images
+        .into_data()
+        .try_to_vec()
+        .unwrap();
     assert_eq!(a, b);
 }
 

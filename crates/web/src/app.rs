@@ -4,20 +4,29 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::prelude::*;
-use ganvas_core::data::Mnist;
+use ganvas_core::data::{Dataset, Mnist};
+use ganvas_core::latent::LatentSearch;
 use ganvas_core::metrics::{ClassifierFile, Evaluator};
+use ganvas_core::model::{CLASSES, IMAGE_PIXELS, Latent, one_hot};
+use ganvas_core::rng::{RunRng, Stream};
 use ganvas_core::train::{StepStats, TrainConfig, Trainer};
 use js_sys::{Float32Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::{self, Backend};
-use crate::options::RunOptions;
+use crate::options::{RunOptions, Settings, preset_list};
 
 /// Digits in the fixed-noise sample grid (8 x 8).
 const SAMPLE_COUNT: usize = 64;
 /// The most samples one `evaluate` call measures.
 const MAX_EVAL_SAMPLES: usize = 2000;
+/// Images of each batch the step-by-step view shows.
+const VIEW_IMAGES: usize = 8;
+/// Starting points the latent search optimises side by side.
+const SEARCH_CANDIDATES: usize = 8;
+/// The most images one `generate` call draws.
+const MAX_GENERATE: usize = 256;
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -33,7 +42,9 @@ pub fn start() {
 
 struct Session {
     trainer: Trainer,
-    fixed_noise: Tensor<2>,
+    fixed_noise: Latent,
+    /// The drawing probe's latent search, while one runs.
+    search: Option<LatentSearch>,
 }
 
 impl Session {
@@ -43,6 +54,7 @@ impl Session {
         Self {
             trainer,
             fixed_noise,
+            search: None,
         }
     }
 }
@@ -51,10 +63,10 @@ impl Session {
 #[wasm_bindgen]
 pub struct Ganvas {
     session: Rc<RefCell<Session>>,
-    data: Rc<Mnist>,
+    data: RefCell<Rc<Mnist>>,
     backend: Backend,
-    /// The measuring classifier, once `loadClassifier` has run.
-    evaluator: RefCell<Option<Rc<Evaluator>>>,
+    /// The measuring classifier, once `loadClassifier` has run, with the digits it compares to.
+    evaluator: RefCell<Option<(Rc<Evaluator>, Rc<Mnist>)>>,
 }
 
 fn js_error(what: &str) -> impl Fn(burn::tensor::ExecutionError) -> JsValue + '_ {
@@ -63,6 +75,52 @@ fn js_error(what: &str) -> impl Fn(burn::tensor::ExecutionError) -> JsValue + '_
 
 fn set(object: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsValue> {
     js_sys::Reflect::set(object, &key.into(), &value).map(|_| ())
+}
+
+fn floats(values: &[f32]) -> JsValue {
+    Float32Array::from(values).into()
+}
+
+/// Reads tensors in one transaction (without autodiff) as flat f32 vectors. CPU-GPU sync point.
+async fn read_all(tensors: Vec<Tensor<1>>) -> Result<Vec<Vec<f32>>, JsValue> {
+    let mut t = burn::tensor::Transaction::default();
+    for tensor in tensors {
+        t = t.register(tensor.inner());
+    }
+    let data = t
+        .execute_async()
+        .await
+        .map_err(|e| JsError::new(&format!("reading from the device failed: {e:?}")))?;
+    Ok(data
+        .into_iter()
+        .map(|d| d.try_to_vec::<f32>().unwrap_or_default())
+        .collect())
+}
+
+fn flat(t: Tensor<2>) -> Tensor<1> {
+    let n = t.dims()[0] * t.dims()[1];
+    t.reshape([n])
+}
+
+fn options_from(value: JsValue) -> Result<RunOptions, JsError> {
+    if value.is_undefined() || value.is_null() {
+        Ok(RunOptions::default())
+    } else {
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| JsError::new(&format!("bad run options: {e}")))
+    }
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("{e}")))
+}
+
+/// The presets, for the page's buttons: `[{ id, name, caption: [2], fix, settings }]`.
+#[wasm_bindgen]
+pub fn presets() -> Result<JsValue, JsError> {
+    to_js(&preset_list())
 }
 
 #[wasm_bindgen]
@@ -74,20 +132,15 @@ impl Ganvas {
         labels_gz: Vec<u8>,
         options: JsValue,
     ) -> Result<Ganvas, JsError> {
-        let options: RunOptions = if options.is_undefined() || options.is_null() {
-            RunOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|e| JsError::new(&format!("bad run options: {e}")))?
-        };
+        let options = options_from(options)?;
         let config = options.train_config().map_err(|e| JsError::new(&e))?;
         let data = Mnist::from_idx_gz(&images_gz, &labels_gz)
-            .map_err(|e| JsError::new(&format!("the MNIST files could not be read: {e}")))?;
+            .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))?;
         let backend = backend::init(options.backend).await;
         let session = Session::new(config, &backend.device, &data);
         Ok(Ganvas {
             session: Rc::new(RefCell::new(session)),
-            data: Rc::new(data),
+            data: RefCell::new(Rc::new(data)),
             backend,
             evaluator: RefCell::new(None),
         })
@@ -99,14 +152,15 @@ impl Ganvas {
     pub fn load_classifier(&self, bytes: Vec<u8>) -> Result<f64, JsError> {
         let (file, classifier) = ClassifierFile::decode(&bytes, &self.backend.device)
             .map_err(|e| JsError::new(&format!("the classifier file could not be read: {e}")))?;
+        self.digits_only()?;
         let accuracy = file.heldout_accuracy;
-        let evaluator =
-            Evaluator::new(classifier, file.reference, &self.data, &self.backend.device);
-        *self.evaluator.borrow_mut() = Some(Rc::new(evaluator));
+        let data = self.data();
+        let evaluator = Evaluator::new(classifier, file.reference, &data, &self.backend.device);
+        *self.evaluator.borrow_mut() = Some((Rc::new(evaluator), data));
         Ok(accuracy)
     }
 
-    fn evaluator(&self) -> Result<Rc<Evaluator>, JsError> {
+    fn evaluator(&self) -> Result<(Rc<Evaluator>, Rc<Mnist>), JsError> {
         self.evaluator
             .borrow()
             .clone()
@@ -117,14 +171,14 @@ impl Ganvas {
     /// `{ step, samples, classifierScore, fid, digitsCovered, histogram: [10], klFromUniform,
     /// copyRate, medianCopyRatio }`.
     pub fn evaluate(&self, n: usize) -> Result<Promise, JsError> {
-        let evaluator = self.evaluator()?;
+        let (evaluator, data) = self.evaluator()?;
+        self.digits_only()?;
         let n = n.clamp(2, MAX_EVAL_SAMPLES);
         let (images, step) = {
             let session = self.session.borrow();
             let trainer = &session.trainer;
-            (trainer.generate(trainer.evaluation_noise(n)), trainer.step)
+            (trainer.generate(&trainer.evaluation_noise(n)), trainer.step)
         };
-        let data = self.data.clone();
         Ok(future_to_promise(async move {
             let m = evaluator
                 .evaluate(images, &data)
@@ -140,6 +194,7 @@ impl Ganvas {
                 ("klFromUniform", m.coverage.kl_from_uniform),
                 ("copyRate", m.copy_rate),
                 ("medianCopyRatio", m.median_copy_ratio),
+                ("diversity", m.diversity),
             ] {
                 set(&out, key, value.into())?;
             }
@@ -158,17 +213,18 @@ impl Ganvas {
     /// Resolves with `{ sample: Float32Array(784), pixels: Float32Array(k * 784),
     /// neighbours: [{ index, label, distance, ratio, verdict }] }`, nearest first.
     pub fn neighbours(&self, index: usize, k: usize) -> Result<Promise, JsError> {
-        let evaluator = self.evaluator()?;
+        let (evaluator, data) = self.evaluator()?;
+        self.digits_only()?;
         if index >= SAMPLE_COUNT {
             return Err(JsError::new(&format!("there is no sample {index}")));
         }
         let k = k.clamp(1, 20);
         let image = {
             let session = self.session.borrow();
-            let z = session.fixed_noise.clone().narrow(0, index, 1);
-            session.trainer.generate(z)
+            session
+                .trainer
+                .generate(&session.fixed_noise.narrow(index, 1))
         };
-        let data = self.data.clone();
         Ok(future_to_promise(async move {
             let (sample, near) = evaluator
                 .neighbours(image, k, &data)
@@ -221,13 +277,14 @@ impl Ganvas {
     #[wasm_bindgen(js_name = trainSteps)]
     pub fn train_steps(&self, n: u32) -> Promise {
         let n = n.max(1);
-        let (stats, step): (StepStats, u64) = {
+        let data = self.data();
+        let (stats, step, d_updates): (StepStats, u64, u64) = {
             let mut session = self.session.borrow_mut();
-            let mut last = session.trainer.train_step(&self.data);
+            let mut last = session.trainer.train_step(&data);
             for _ in 1..n {
-                last = session.trainer.train_step(&self.data);
+                last = session.trainer.train_step(&data);
             }
-            (last, session.trainer.step)
+            (last, session.trainer.step, session.trainer.d_updates)
         };
         future_to_promise(async move {
             let v = stats
@@ -241,6 +298,8 @@ impl Ganvas {
                 ("gLoss", v.g_loss as f64),
                 ("dReal", v.d_real as f64),
                 ("dFake", v.d_fake as f64),
+                ("gGrad", v.g_grad as f64),
+                ("dUpdates", d_updates as f64),
             ] {
                 js_sys::Reflect::set(&out, &key.into(), &value.into())?;
             }
@@ -249,10 +308,15 @@ impl Ganvas {
     }
 
     /// Resolves with the fixed-noise sample grid: 64 images of 784 pixels in [-1, 1], row-major.
-    pub fn samples(&self) -> Promise {
+    /// `class`: a conditional model draws that class in every cell (else class i % 10 in cell i).
+    pub fn samples(&self, class: Option<u8>) -> Promise {
         let images = {
             let session = self.session.borrow();
-            session.trainer.generate(session.fixed_noise.clone())
+            let mut latent = session.fixed_noise.clone();
+            if let (Some(c), Some(_)) = (class, &latent.labels) {
+                latent.labels = Some(one_hot(&[c; SAMPLE_COUNT], session.trainer.device()));
+            }
+            session.trainer.generate(&latent)
         };
         future_to_promise(async move {
             let data = images
@@ -269,13 +333,377 @@ impl Ganvas {
     /// The first `n` training digits, 784 pixels each in [-1, 1]; read on the host, no GPU.
     #[wasm_bindgen(js_name = realDigits)]
     pub fn real_digits(&self, n: usize) -> Float32Array {
-        let indices: Vec<usize> = self.data.train_indices().take(n).collect();
-        Float32Array::from(self.data.gather(&indices).as_slice())
+        let data = self.data();
+        let indices: Vec<usize> = data.train_indices().take(n).collect();
+        Float32Array::from(data.gather(&indices).as_slice())
     }
 
     /// Starts the run again from step 0 with the same config and seed, on the same device.
     pub fn reset(&self) {
         let config = self.session.borrow().trainer.config.clone();
-        *self.session.borrow_mut() = Session::new(config, &self.backend.device, &self.data);
+        *self.session.borrow_mut() = Session::new(config, &self.backend.device, &self.data());
+    }
+    /// Every setting of the current run: `{ seed, batchSize, architecture, conditional, ... }`.
+    pub fn settings(&self) -> Result<JsValue, JsError> {
+        to_js(&Settings::of(&self.session.borrow().trainer.config))
+    }
+
+    /// Applies new settings. Learning rates, the loss, D steps, the real label and the clip value
+    /// apply live ("live"); anything else starts a new run at step 0 ("restarted"). A new data set
+    /// needs its two files.
+    pub fn configure(
+        &self,
+        options: JsValue,
+        images_gz: Option<Vec<u8>>,
+        labels_gz: Option<Vec<u8>>,
+    ) -> Result<String, JsError> {
+        let config = options_from(options)?
+            .train_config()
+            .map_err(|e| JsError::new(&e))?;
+        if self
+            .session
+            .borrow_mut()
+            .trainer
+            .apply_live(&config)
+            .is_ok()
+        {
+            return Ok("live".into());
+        }
+        if config.dataset != self.session.borrow().trainer.config.dataset {
+            let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
+                return Err(JsError::new("a new data set needs its files"));
+            };
+            let data = Mnist::from_idx_gz(&images, &labels)
+                .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))?;
+            *self.data.borrow_mut() = Rc::new(data);
+        }
+        *self.session.borrow_mut() = Session::new(config, &self.backend.device, &self.data());
+        Ok("restarted".into())
+    }
+
+    /// One discriminator update, shown: resolves with `{ step, dUpdates, dLoss, real, fake
+    /// (Float32Array, 8 images each), realBefore, realAfter, fakeBefore, fakeAfter (8 scores each),
+    /// probabilities }`. `probabilities`: whether the scores are D's probabilities (else raw outputs).
+    #[wasm_bindgen(js_name = dStep)]
+    pub fn d_step(&self) -> Promise {
+        let data = self.data();
+        let (view, step, d_updates, probabilities) = {
+            let mut session = self.session.borrow_mut();
+            let view = session.trainer.d_step_view(&data, VIEW_IMAGES);
+            let t = &session.trainer;
+            (view, t.step, t.d_updates, t.config.loss.has_probabilities())
+        };
+        future_to_promise(async move {
+            let [loss, d_real, d_fake, real, fake, rb, ra, fb, fa]: [Vec<f32>; 9] = read_all(vec![
+                view.stats.d_loss,
+                view.stats.d_real,
+                view.stats.d_fake,
+                flat(view.real),
+                flat(view.fake),
+                view.real_before,
+                view.real_after,
+                view.fake_before,
+                view.fake_after,
+            ])
+            .await?
+            .try_into()
+            .map_err(|_| JsError::new("unexpected step data"))?;
+            let out = js_sys::Object::new();
+            set(&out, "step", (step as f64).into())?;
+            set(&out, "dUpdates", (d_updates as f64).into())?;
+            set(
+                &out,
+                "dLoss",
+                loss.first().copied().unwrap_or(f32::NAN).into(),
+            )?;
+            set(
+                &out,
+                "dReal",
+                d_real.first().copied().unwrap_or(f32::NAN).into(),
+            )?;
+            set(
+                &out,
+                "dFake",
+                d_fake.first().copied().unwrap_or(f32::NAN).into(),
+            )?;
+            set(&out, "probabilities", probabilities.into())?;
+            for (key, values) in [
+                ("real", &real),
+                ("fake", &fake),
+                ("realBefore", &rb),
+                ("realAfter", &ra),
+                ("fakeBefore", &fb),
+                ("fakeAfter", &fa),
+            ] {
+                set(&out, key, floats(values))?;
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// One generator update, shown: resolves with `{ step, dUpdates, gLoss, gGrad, before, after
+    /// (Float32Array, 8 images each, same noise), scoreBefore, scoreAfter, probabilities }`.
+    #[wasm_bindgen(js_name = gStep)]
+    pub fn g_step(&self) -> Promise {
+        let (view, step, d_updates, probabilities) = {
+            let mut session = self.session.borrow_mut();
+            let view = session.trainer.g_step_view(VIEW_IMAGES);
+            let t = &session.trainer;
+            (view, t.step, t.d_updates, t.config.loss.has_probabilities())
+        };
+        future_to_promise(async move {
+            let [loss, grad, before, after, sb, sa]: [Vec<f32>; 6] = read_all(vec![
+                view.stats.g_loss,
+                view.stats.g_grad,
+                flat(view.before),
+                flat(view.after),
+                view.score_before,
+                view.score_after,
+            ])
+            .await?
+            .try_into()
+            .map_err(|_| JsError::new("unexpected step data"))?;
+            let out = js_sys::Object::new();
+            set(&out, "step", (step as f64).into())?;
+            set(&out, "dUpdates", (d_updates as f64).into())?;
+            set(
+                &out,
+                "gLoss",
+                loss.first().copied().unwrap_or(f32::NAN).into(),
+            )?;
+            set(
+                &out,
+                "gGrad",
+                grad.first().copied().unwrap_or(f32::NAN).into(),
+            )?;
+            set(&out, "probabilities", probabilities.into())?;
+            for (key, values) in [
+                ("before", &before),
+                ("after", &after),
+                ("scoreBefore", &sb),
+                ("scoreAfter", &sa),
+            ] {
+                set(&out, key, floats(values))?;
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// Size of z.
+    #[wasm_bindgen(getter, js_name = latentDim)]
+    pub fn latent_dim(&self) -> usize {
+        self.session.borrow().trainer.config.model.latent_dim
+    }
+
+    /// Whether the generator takes a class.
+    #[wasm_bindgen(getter)]
+    pub fn conditional(&self) -> bool {
+        self.session.borrow().trainer.config.model.conditional
+    }
+
+    /// The sample grid's 64 noise vectors, row-major (64 x latentDim).
+    #[wasm_bindgen(js_name = fixedLatents)]
+    pub fn fixed_latents(&self) -> Promise {
+        let z = self.session.borrow().fixed_noise.z.clone();
+        future_to_promise(async move {
+            let [z]: [Vec<f32>; 1] = read_all(vec![flat(z)])
+                .await?
+                .try_into()
+                .map_err(|_| JsError::new("unexpected latent data"))?;
+            Ok(floats(&z))
+        })
+    }
+
+    /// G of the given noise vectors `z` (n x latentDim, row-major). `classes`: one per vector, for a
+    /// conditional model (else ignored). Resolves with n x 784 pixels in [-1, 1].
+    pub fn generate(&self, z: Vec<f32>, classes: Option<Vec<u8>>) -> Result<Promise, JsError> {
+        let session = self.session.borrow();
+        let trainer = &session.trainer;
+        let latent = trainer.config.model.latent_dim;
+        let n = z.len() / latent;
+        if n == 0 || n > MAX_GENERATE || z.len() != n * latent || z.iter().any(|v| !v.is_finite()) {
+            return Err(JsError::new(&format!(
+                "expected 1 to {MAX_GENERATE} finite vectors of {latent} numbers"
+            )));
+        }
+        let device = trainer.device();
+        let labels = trainer.config.model.conditional.then(|| {
+            let classes = classes.unwrap_or_default();
+            let per_row: Vec<u8> = (0..n)
+                .map(|i| classes.get(i).copied().unwrap_or((i % CLASSES) as u8))
+                .collect();
+            one_hot(&per_row, device)
+        });
+        let images = trainer.generate(&Latent {
+            z: Tensor::from_data(TensorData::new(z, [n, latent]), device),
+            labels,
+        });
+        Ok(future_to_promise(async move {
+            let [pixels]: [Vec<f32>; 1] = read_all(vec![flat(images)])
+                .await?
+                .try_into()
+                .map_err(|_| JsError::new("unexpected image data"))?;
+            Ok(floats(&pixels))
+        }))
+    }
+
+    /// D's verdict on one image (784 pixels in [-1, 1]) and, when the classifier is loaded, its
+    /// guess. `class`: the label a conditional D judges the image against (default: the
+    /// classifier's guess, else 0). Resolves with `{ realness, probabilities, guess, classProbabilities }`:
+    /// `realness` is D's probability that the image is real when `probabilities`, else D's raw score.
+    pub fn probe(&self, pixels: Vec<f32>, class: Option<u8>) -> Result<Promise, JsError> {
+        let image = self.image_tensor(pixels)?;
+        let digits = self.session.borrow().trainer.config.dataset == Dataset::Mnist;
+        let evaluator = self
+            .evaluator
+            .borrow()
+            .as_ref()
+            .filter(|_| digits)
+            .map(|(e, _)| e.clone());
+        let session = self.session.clone();
+        Ok(future_to_promise(async move {
+            let mut guess = None;
+            let mut class_probs = Vec::new();
+            if let Some(evaluator) = &evaluator {
+                let (probs, _) = evaluator
+                    .classify(image.clone())
+                    .await
+                    .map_err(js_error("classifying the drawing"))?;
+                guess = probs
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(i, _)| i as u8);
+                class_probs = probs;
+            }
+            let (score, probabilities) = {
+                let session = session.borrow();
+                let t = &session.trainer;
+                let labels = t
+                    .config
+                    .model
+                    .conditional
+                    .then(|| one_hot(&[class.or(guess).unwrap_or(0)], t.device()));
+                (
+                    t.score(image.autodiff(), labels),
+                    t.config.loss.has_probabilities(),
+                )
+            };
+            let [score]: [Vec<f32>; 1] = read_all(vec![score])
+                .await?
+                .try_into()
+                .map_err(|_| JsError::new("unexpected score data"))?;
+            let out = js_sys::Object::new();
+            set(
+                &out,
+                "realness",
+                score.first().copied().unwrap_or(f32::NAN).into(),
+            )?;
+            set(&out, "probabilities", probabilities.into())?;
+            set(
+                &out,
+                "guess",
+                guess.map_or(JsValue::NULL, |g| (g as f64).into()),
+            )?;
+            set(&out, "classProbabilities", floats(&class_probs))?;
+            Ok(out.into())
+        }))
+    }
+
+    /// Starts "find it in the GAN" for a drawing (784 pixels in [-1, 1]): a search for the z whose
+    /// G(z) is nearest to it. `class`: what a conditional G is asked to draw.
+    #[wasm_bindgen(js_name = searchStart)]
+    pub fn search_start(&self, pixels: Vec<f32>, class: Option<u8>) -> Result<(), JsError> {
+        if pixels.len() != IMAGE_PIXELS || pixels.iter().any(|p| !p.is_finite()) {
+            return Err(JsError::new("a drawing is 784 finite pixels"));
+        }
+        let mut session = self.session.borrow_mut();
+        let t = &session.trainer;
+        let class = t
+            .config
+            .model
+            .conditional
+            .then(|| class.unwrap_or(0) % CLASSES as u8);
+        let mut rng = RunRng::new(t.config.seed ^ t.step, Stream::LatentSearch);
+        let search = LatentSearch::new(
+            &pixels,
+            class,
+            SEARCH_CANDIDATES,
+            t.config.model.latent_dim,
+            &mut rng,
+            t.device(),
+        );
+        session.search = Some(search);
+        Ok(())
+    }
+
+    /// `n` more steps of the search; resolves with `{ steps, distance, image (784), z }` for the best
+    /// starting point so far. Stop calling it to cancel; `searchStop()` frees it.
+    #[wasm_bindgen(js_name = searchSteps)]
+    pub fn search_steps(&self, n: usize) -> Result<Promise, JsError> {
+        let session = self.session.clone();
+        {
+            let mut s = session.borrow_mut();
+            let Session {
+                trainer, search, ..
+            } = &mut *s;
+            let search = search
+                .as_mut()
+                .ok_or_else(|| JsError::new("no search is running"))?;
+            search.run(&trainer.generator, n.clamp(1, 100));
+        }
+        let snapshot = {
+            let s = session.borrow();
+            let search = s
+                .search
+                .as_ref()
+                .ok_or_else(|| JsError::new("no search is running"))?;
+            search.snapshot(&s.trainer.generator)
+        };
+        Ok(future_to_promise(async move {
+            let result = snapshot
+                .read()
+                .await
+                .map_err(js_error("reading the search"))?;
+            let out = js_sys::Object::new();
+            set(&out, "steps", (result.steps as f64).into())?;
+            set(&out, "distance", result.distance.into())?;
+            set(&out, "image", floats(&result.image))?;
+            set(&out, "z", floats(&result.z))?;
+            Ok(out.into())
+        }))
+    }
+
+    #[wasm_bindgen(js_name = searchStop)]
+    pub fn search_stop(&self) {
+        self.session.borrow_mut().search = None;
+    }
+}
+
+impl Ganvas {
+    fn data(&self) -> Rc<Mnist> {
+        self.data.borrow().clone()
+    }
+
+    /// The classifier knows digits: measuring and the copy check refuse other data sets.
+    fn digits_only(&self) -> Result<(), JsError> {
+        if self.session.borrow().trainer.config.dataset == Dataset::Mnist {
+            Ok(())
+        } else {
+            Err(JsError::new(
+                "the measuring classifier knows digits only (MNIST)",
+            ))
+        }
+    }
+
+    /// One image as a [1, 784] tensor on the backend's device (no autodiff).
+    fn image_tensor(&self, pixels: Vec<f32>) -> Result<Tensor<2>, JsError> {
+        if pixels.len() != IMAGE_PIXELS || pixels.iter().any(|p| !p.is_finite()) {
+            return Err(JsError::new("an image is 784 finite pixels"));
+        }
+        Ok(Tensor::from_data(
+            TensorData::new(pixels, [1, IMAGE_PIXELS]),
+            &self.backend.device,
+        ))
     }
 }

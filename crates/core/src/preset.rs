@@ -1,0 +1,142 @@
+//! One-click setups for the classroom: each sets the whole run (model, loss, settings, seed). The
+//! failure presets come with the preset that fixes them; the evidence that each failure shows with
+//! its seed is in `tests/presets.rs` and the README.
+
+use crate::loss::GanLoss;
+use crate::model::ModelConfig;
+use crate::train::TrainConfig;
+
+pub struct Preset {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// Two lines: what this run is, and what to watch.
+    pub caption: [&'static str; 2],
+    /// The preset that fixes this one's failure.
+    pub fix: Option<&'static str>,
+    pub config: TrainConfig,
+}
+
+/// All presets, in the order the page lists them.
+pub fn presets() -> Vec<Preset> {
+    let seed_gan = TrainConfig::new();
+    vec![
+        Preset {
+            id: "seed-gan",
+            name: "Seed GAN",
+            caption: [
+                "Two small fully connected networks, trained the standard way (non-saturating loss, Adam 2e-4).",
+                "Watch the noise turn into blurry strokes, then digit shapes, while D(x) and D(G(z)) stay apart but close.",
+            ],
+            fix: None,
+            config: seed_gan.clone(),
+        },
+        Preset {
+            id: "dcgan",
+            name: "DCGAN",
+            caption: [
+                "Convolutional networks: G paints with 4x4 brushes that double the image size, D looks at patches.",
+                "Watch clean strokes appear far sooner than with the seed GAN, and the classifier score climb.",
+            ],
+            fix: None,
+            config: TrainConfig::new().with_model(ModelConfig::dcgan()),
+        },
+        Preset {
+            id: "conditional",
+            name: "Conditional: pick a digit",
+            caption: [
+                "G is told which digit to draw, and D judges each image against its label.",
+                "Each column of the grid asks for one digit; use the digit picker to ask for any digit.",
+            ],
+            fix: None,
+            config: TrainConfig::new().with_model(ModelConfig::dcgan().with_conditional(true)),
+        },
+        Preset {
+            id: "mode-collapse",
+            name: "Mode collapse",
+            caption: [
+                "G learns ten times faster than D, with heavy momentum: it chases whatever D likes today.",
+                "Watch the samples turn into copies of each other and the 'digits drawn' count fall.",
+            ],
+            fix: Some("mode-collapse-fix"),
+            config: seed_gan.clone().with_lr_g(2e-3).with_beta1(0.9),
+        },
+        Preset {
+            id: "mode-collapse-fix",
+            name: "Mode collapse: the fix",
+            caption: [
+                "The same run with G slowed to D's pace (2e-4) and Adam's momentum at 0.5.",
+                "Watch the samples stay different from each other and more digits appear.",
+            ],
+            fix: None,
+            config: seed_gan.clone(),
+        },
+        Preset {
+            id: "saturating",
+            name: "Vanishing gradients: the saturating loss",
+            caption: [
+                "G minimises log(1 - D(G(z))), the loss as first written. Once D spots the fakes, it is flat.",
+                "Watch D(G(z)) drop to 0 and G's gradient shrink to almost nothing: G stops learning.",
+            ],
+            fix: Some("saturating-fix"),
+            config: seed_gan.clone().with_loss(GanLoss::Minimax),
+        },
+        Preset {
+            id: "saturating-fix",
+            name: "Vanishing gradients: the fix",
+            caption: [
+                "The same run with the non-saturating loss: G maximises log D(G(z)) instead.",
+                "Watch G's gradient stay strong while D(G(z)) is low, and the digits form.",
+            ],
+            fix: None,
+            config: seed_gan.clone(),
+        },
+        Preset {
+            id: "d-wins",
+            name: "The discriminator wins",
+            caption: [
+                "D learns 100 times faster than G: it becomes certain about every image.",
+                "Watch D's loss fall to about 0, D(x) go to 1 and D(G(z)) to 0, and the samples stay noise.",
+            ],
+            fix: Some("d-wins-fix"),
+            config: seed_gan.clone().with_lr_d(2e-3).with_lr_g(2e-5),
+        },
+        Preset {
+            id: "d-wins-fix",
+            name: "The discriminator wins: the fix",
+            caption: [
+                "The same run with both learning rates at 2e-4: neither network can run away.",
+                "Watch D's loss stay well above 0 and the samples become digits.",
+            ],
+            fix: None,
+            config: seed_gan,
+        },
+    ]
+}
+
+/// The preset with this id.
+pub fn preset(id: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset;
+
+    #[test]
+    fn presets_are_valid_and_fixes_exist() {
+        let all = presets();
+        for p in &all {
+            p.config.model.validate().unwrap();
+            if let Some(fix) = p.fix {
+                let fix = preset(fix).expect("a failure's fix is a preset");
+                assert_eq!(fix.config.seed, p.config.seed, "a fix keeps the seed");
+            }
+        }
+        let mut ids: Vec<_> = all.iter().map(|p| p.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len());
+        assert_eq!(all[0].id, "seed-gan");
+        assert_eq!(Dataset::from_id("fashion"), Some(Dataset::Fashion));
+    }
+}
