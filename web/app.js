@@ -4,9 +4,10 @@
 "use strict";
 
 (() => {
-  const DATA = {
-    images: "data/mnist-10k-images-idx3-ubyte.gz",
-    labels: "data/mnist-10k-labels-idx1-ubyte.gz",
+  // The data sets' files (ganvas_core::data::Dataset::files) and names.
+  const DATASETS = {
+    mnist: { name: "MNIST", images: "data/mnist-10k-images-idx3-ubyte.gz", labels: "data/mnist-10k-labels-idx1-ubyte.gz" },
+    fashion: { name: "Fashion-MNIST", images: "data/fashion-10k-images-idx3-ubyte.gz", labels: "data/fashion-10k-labels-idx1-ubyte.gz" },
   };
   // Time aimed for per chunk of steps in the worker: the plots and counters update this often.
   const CHUNK_BUDGET_MS = 60;
@@ -23,6 +24,10 @@
   const EVAL_MIN_GAP_MS = 1500;
   // A drop of this many covered digits below the best so far raises the mode-collapse warning.
   const COLLAPSE_DROP = 2;
+  // Diversity (mean distance between samples / the same for real images) below this: the samples
+  // are near copies of each other. Real images score 1, an untrained generator about 0.13, a
+  // collapsed one under 0.01 (README, "Teaching with Ganvas").
+  const COLLAPSED_DIVERSITY = 0.05;
 
   // For automation and teachers' scripts: the page's live state.
   const api = (window.ganvas = {
@@ -43,7 +48,19 @@
     evalMs: null, // how long the last measurement took
     collapseWarning: false,
     neighbours: null, // the last copy check: { sample, neighbours: [{ index, label, distance, ratio, verdict }] }
+    dUpdates: 0,
+    settings: null, // every setting of the run (see crates/web/src/options.rs)
+    preset: null, // the preset last loaded, if the settings still match it
+    presets: [],
+    latentDim: 0,
+    conditional: false,
+    digit: null, // the class the grid asks a conditional model for (null: column i asks for i % 10)
+    stepsPerFrame: 0, // 0: sized by time
+    restarts: 0,
   });
+  // For the page's other scripts (web/classroom.js, web/explore.js).
+  const page = (window.ganvasPage = { api, hooks: { ready: [], samples: [], restart: [], stats: [], pick: [] } });
+  const emit = (name, ...args) => page.hooks[name].forEach((f) => f(...args));
 
   let run = null; // the training worker, once the model is built
   let history = []; // { step, dLoss, gLoss, dReal, dFake }
@@ -120,6 +137,32 @@
     if (!api.ready && !crashed) fail(`The page could not start: ${reason}.`);
   });
 
+  // The data set a run will use: its options name it, or its preset does (asked of the module).
+  async function datasetOf(call, options) {
+    if (options.dataset) return options.dataset;
+    if (!options.preset) return "mnist";
+    const presets = await call("presetList");
+    const p = presets.find((x) => x.id === options.preset);
+    return (p && p.settings.dataset) || "mnist";
+  }
+
+  function fetchDataset(id) {
+    const d = DATASETS[id] || DATASETS.mnist;
+    return Promise.all([fetchBytes(d.images), fetchBytes(d.labels)]);
+  }
+  page.fetchDataset = fetchDataset;
+
+  // The run's settings and shape, as the worker reports them after create and configure.
+  function describe(info) {
+    api.settings = info.settings;
+    api.latentDim = info.latentDim;
+    api.conditional = info.conditional;
+    $("dataset-name").textContent = (DATASETS[info.settings.dataset] || DATASETS.mnist).name;
+    $("digit-picker-box").hidden = !info.conditional;
+    if (!info.conditional) api.digit = null;
+  }
+  page.describe = describe;
+
   async function fetchBytes(url) {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -142,6 +185,7 @@
     if (seed !== undefined) options.seed = seed;
     const batch = int("batch", 1, 1024);
     if (batch !== undefined) options.batchSize = batch;
+    if (params.has("preset")) options.preset = params.get("preset");
     if (params.has("backend")) {
       const backend = params.get("backend");
       if (backend === "cpu" || backend === "auto") options.backend = backend;
@@ -175,10 +219,10 @@
     }
     let images, labels;
     try {
-      setStatus("Loading the digits…");
-      [images, labels] = await Promise.all([fetchBytes(DATA.images), fetchBytes(DATA.labels)]);
+      setStatus("Loading the images…");
+      [images, labels] = await fetchDataset(await datasetOf(call, options));
     } catch (error) {
-      fail(`The digit data could not be loaded (${error.message}). Check the connection and reload.`);
+      fail(`The image data could not be loaded (${error.message}). Check the connection and reload.`);
       return;
     }
     let backend;
@@ -190,6 +234,9 @@
       return;
     }
     run = call;
+    page.call = call;
+    api.presets = backend.presets;
+    describe(backend);
     classifierBytes = fetchBytes(CLASSIFIER);
     classifierBytes.catch(() => {}); // reported when it is used, after the first step
     api.backend = backend.backend;
@@ -202,6 +249,7 @@
     $("train").disabled = false;
     $("reset").disabled = false;
     api.ready = true;
+    emit("ready");
     const notes = [];
     if (backend.backendDetail) notes.push(`Training on the CPU, slower: ${backend.backendDetail}.`);
     if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
@@ -258,7 +306,7 @@
       let stats;
       try {
         api.inFlight = true;
-        stats = await run("trainSteps", { n: api.chunk });
+        stats = await run("trainSteps", { n: api.stepsPerFrame || api.chunk });
         sizeChunk(performance.now() - t0);
       } catch (error) {
         if (!crashed) fail(`Training stopped: ${error.message || error}.`);
@@ -282,12 +330,14 @@
       }
       if (performance.now() - lastSampleAt > SAMPLE_EVERY_MS) await drawSamples();
       if (evaluationDue()) await evaluate(current);
-      await nextTask();
+      // A fixed speed is steps per frame: wait for the next frame.
+      await (api.stepsPerFrame ? new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))) : nextTask());
     }
   }
 
   // Grow or shrink the chunk so that it takes about the budget.
   function sizeChunk(chunkMs) {
+    if (api.stepsPerFrame) return;
     const perStep = Math.max(chunkMs, 0.05) / api.chunk;
     const target = Math.floor(CHUNK_BUDGET_MS / perStep);
     api.chunk = Math.max(1, Math.min(MAX_CHUNK, target, api.chunk * 2));
@@ -299,6 +349,8 @@
     history.push(stats);
     if (history.length > MAX_POINTS) history = history.filter((_, i) => i % 2 === 0);
     $("step").textContent = String(stats.step);
+    setDUpdates(stats.dUpdates);
+    emit("stats", stats);
     const now = performance.now();
     speedMarks.push([now, stats.step]);
     while (speedMarks.length > 2 && now - speedMarks[0][0] > 2000) speedMarks.shift();
@@ -308,18 +360,56 @@
     drawPlots();
   }
 
+  function setDUpdates(n) {
+    if (n === undefined) return;
+    api.dUpdates = n;
+    $("d-updates").textContent = String(n);
+  }
+
   async function drawSamples() {
     lastSampleAt = performance.now();
-    const pixels = await run("samples");
+    const step = api.step;
+    const pixels = await run("samples", api.digit === null ? {} : { digit: api.digit });
     drawGrid($("samples"), pixels);
     api.samplesDrawn += 1;
+    if (api.digit === null) emit("samples", pixels, step);
   }
+  page.drawSamples = drawSamples;
+
+  // A D step or G step from the step buttons: counters and plots as for training. D steps have no
+  // G loss yet: the last one is kept for the plot.
+  page.recordStep = (result) => {
+    const last = api.lastStats || { dLoss: NaN, gLoss: NaN, dReal: NaN, dFake: NaN, gGrad: NaN };
+    const stats = {
+      step: result.step,
+      dUpdates: result.dUpdates,
+      dLoss: result.dLoss ?? last.dLoss,
+      gLoss: result.gLoss ?? last.gLoss,
+      dReal: result.dReal ?? last.dReal,
+      dFake: result.dFake ?? last.dFake,
+      gGrad: result.gGrad ?? last.gGrad,
+    };
+    if (api.firstStepMs === null) {
+      api.firstStepMs = 1;
+      loadClassifier();
+    }
+    record(stats);
+  };
+  page.isBusy = () => api.running || api.inFlight || looping;
+  page.setStatus = setStatus;
+  page.stop = stop;
 
   async function reset() {
     if (!run || crashed) return;
     stop();
     generation += 1;
     await run("reset");
+    await cleared();
+    setStatus("Reset to step 0 with the same seed. Press Train.");
+  }
+
+  // After Reset or a new run: every panel back to step 0.
+  async function cleared() {
     history = [];
     speedMarks = [];
     api.step = 0;
@@ -334,19 +424,52 @@
     drawPlots();
     drawQuality();
     showNeighboursHint();
+    setDUpdates(0);
+    api.restarts += 1;
+    emit("restart");
     await drawSamples();
-    setStatus("Reset to step 0 with the same seed. Press Train.");
   }
+
+  // New settings: live ones apply to the running run; others start a new run (the worker decides).
+  // Resolves with "live" or "restarted".
+  page.configure = async (options) => {
+    if (!run || crashed) throw new Error("the model is not running");
+    const wasRunning = api.running;
+    let files = {};
+    if (options.dataset && api.settings && options.dataset !== api.settings.dataset) {
+      const [images, labels] = await fetchDataset(options.dataset);
+      files = { images, labels };
+    }
+    // A chunk in flight finishes first: the worker answers in order.
+    const result = await run("configure", { options, ...files }, files.images ? [files.images.buffer, files.labels.buffer] : []);
+    describe(result);
+    if (result.how === "restarted") {
+      stop();
+      generation += 1;
+      if (api.classifier === "ready" && result.settings.dataset !== "mnist") api.classifier = "waiting";
+      await cleared();
+      drawGrid($("real"), await run("realDigits", { n: 64 }));
+      if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
+    } else if (wasRunning && !api.running) {
+      go();
+    }
+    return result.how;
+  };
 
   // The classifier goes to the worker after the first step; a failure turns the quality panel off,
   // not training.
   async function loadClassifier() {
     if (api.classifier !== "waiting" || !classifierBytes) return;
+    if (api.settings && api.settings.dataset !== "mnist") {
+      $("quality-readout").textContent =
+        "The measuring classifier knows handwritten digits only: it measures MNIST runs, not this one.";
+      return;
+    }
     api.classifier = "loading";
     $("quality-readout").textContent = "Loading the classifier…";
     try {
       const bytes = await classifierBytes;
-      await run("loadClassifier", { bytes }, [bytes.buffer]);
+      await run("loadClassifier", { bytes: bytes.slice() });
       api.classifier = "ready";
       $("quality-samples").textContent = String(EVAL_SAMPLES);
       // Until a measurement has been timed, the first step stands in for its cost (both compile
@@ -363,6 +486,7 @@
 
   function evaluationDue() {
     if (api.classifier !== "ready" || api.step === lastEval.step) return false;
+    if (api.settings && api.settings.dataset !== "mnist") return false;
     const gap = Math.max(EVAL_MIN_GAP_MS, lastEval.ms / EVAL_SHARE);
     return performance.now() - lastEval.endedAt >= gap;
   }
@@ -415,16 +539,21 @@
     }
     $("quality-readout").textContent =
       `Step ${m.step}: classifier score ${m.classifierScore.toFixed(2)}, FID ${m.fid.toFixed(1)}, ` +
-      `copies ${(m.copyRate * 100).toFixed(1)}% (${m.samples} samples).`;
+      `copies ${(m.copyRate * 100).toFixed(1)}%, diversity ${m.diversity.toFixed(2)} (${m.samples} samples).`;
     bestCovered = Math.max(bestCovered, m.digitsCovered);
     $("coverage-readout").textContent = `${m.digitsCovered} of 10 digits are being drawn.`;
     const warning = $("collapse-warning");
-    api.collapseWarning = m.digitsCovered <= bestCovered - COLLAPSE_DROP;
+    const fewer = m.digitsCovered <= bestCovered - COLLAPSE_DROP;
+    const same = m.step > 0 && m.diversity < COLLAPSED_DIVERSITY;
+    api.collapseWarning = fewer || same;
     warning.hidden = !api.collapseWarning;
-    warning.textContent = api.collapseWarning
-      ? `Mode collapse? The generator now draws only ${m.digitsCovered} of 10 digits; earlier it drew ` +
-        `${bestCovered}. It is making fewer kinds of digits, a common way for GANs to fail.`
-      : "";
+    warning.textContent = same
+      ? `Mode collapse: the generator draws almost the same image every time (diversity ` +
+        `${m.diversity.toFixed(3)}; real digits: 1). It found one image that fooled the discriminator once and stopped exploring.`
+      : fewer
+        ? `Mode collapse? The generator now draws only ${m.digitsCovered} of 10 digits; earlier it drew ` +
+          `${bestCovered}. It is making fewer kinds of digits, a common way for GANs to fail.`
+        : "";
   }
 
   // Ten bars, built from text and styles only (no HTML strings). Bars use at most 85% of the height,
@@ -493,6 +622,7 @@
     const row = Math.floor(((event.clientY - rect.top) / rect.height) * 8);
     if (col < 0 || col > 7 || row < 0 || row > 7) return;
     picked = row * 8 + col;
+    emit("pick", picked);
     showNeighbours(picked);
   }
 
@@ -507,6 +637,7 @@
       );
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
+      emit("pick", picked);
       showNeighbours(picked);
     }
   }
@@ -533,7 +664,7 @@
     api.neighbours = { sample: index, neighbours: result.neighbours };
     const pick = document.createElement("div");
     pick.className = "pick";
-    pick.append(digitCanvas(result.sample, 0));
+    pick.append(digitCanvas(result.sample, 0, "the generated image"));
     const caption = document.createElement("p");
     caption.textContent = `Generated digit (row ${row + 1}, column ${col + 1})`;
     pick.append(caption);
@@ -541,7 +672,7 @@
     list.className = "near";
     result.neighbours.forEach((n, i) => {
       const item = document.createElement("li");
-      item.append(digitCanvas(result.pixels, i));
+      item.append(digitCanvas(result.pixels, i, `training image ${i + 1}: a ${n.label}`));
       const text = document.createElement("span");
       text.textContent = `a ${n.label}, distance ${n.distance.toFixed(2)} (${n.ratio.toFixed(2)}× typical)`;
       item.append(text);
@@ -562,10 +693,12 @@
   }
 
   // One 28x28 digit (the `n`th of `pixels`) on its own canvas, scaled up by CSS.
-  function digitCanvas(pixels, n) {
+  function digitCanvas(pixels, n, label = "a 28 by 28 image") {
     const canvas = document.createElement("canvas");
     canvas.width = 28;
     canvas.height = 28;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", label);
     const ctx = canvas.getContext("2d");
     const image = ctx.createImageData(28, 28);
     for (let i = 0; i < 784; i++) {
@@ -630,13 +763,17 @@
         { values: history.map((h) => h.dReal), color: color("--real"), alpha: 1, width: 2 },
         { values: history.map((h) => h.dFake), color: color("--fake"), alpha: 1, width: 2 },
       ],
-      [0, 1],
+      api.lastStats && api.lastStats.dReal >= 0 && api.lastStats.dReal <= 1 && api.settings &&
+        ["ns", "minimax"].includes(api.settings.loss) ? [0, 1] : null,
     );
+    plot($("grad-plot"), steps, [
+      { values: history.map((h) => h.gGrad), color: color("--g"), alpha: 1, width: 1.5 },
+    ], null, null, true);
   }
 
   // Plots `series` over steps `xs`; with `panels` ([{ title, series, range, log }]), the canvas is
   // split into side-by-side plots sharing the steps.
-  function plot(canvas, xs, series, fixedRange, panels) {
+  function plot(canvas, xs, series, fixedRange, panels, log = false) {
     // Draw at the canvas's displayed size, in device pixels, so lines and labels stay sharp.
     const dpr = window.devicePixelRatio || 1;
     const width = canvas.clientWidth || canvas.width;
@@ -654,7 +791,7 @@
       ctx.fillText("Press Train: the curves appear here.", 40, height / 2);
       return;
     }
-    const parts = panels || [{ series, range: fixedRange }];
+    const parts = panels || [{ series, range: fixedRange, log }];
     const w = width / parts.length;
     parts.forEach((p, i) => plotPanel(ctx, { x: i * w, width: w, height }, xs, p));
   }
@@ -662,7 +799,7 @@
   function plotPanel(ctx, box, xs, { title, series, range, log }) {
     const pad = { left: 40, right: 8, top: title ? 18 : 8, bottom: 20 };
     const { width, height } = box;
-    const t = log ? (v) => Math.log10(Math.max(v, 1e-3)) : (v) => v;
+    const t = log ? (v) => Math.log10(Math.max(v, 1e-9)) : (v) => v;
     const finite = series.flatMap((s) => s.values).filter(Number.isFinite).map(t);
     let [lo, hi] = range ? range.map(t) : [Math.min(log ? Infinity : 0, ...finite), Math.max(...finite, 1e-3)];
     if (log) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
@@ -678,7 +815,7 @@
     for (const y of [lo, (lo + hi) / 2, hi]) {
       ctx.moveTo(box.x + pad.left, py(y));
       ctx.lineTo(box.x + width - pad.right, py(y));
-      const label = log ? String(Math.round(10 ** y)) : y.toFixed(2);
+      const label = log ? (y >= 0 ? String(Math.round(10 ** y)) : `1e${Math.round(y)}`) : y.toFixed(2);
       ctx.fillText(label, box.x + 2, py(y) + 4);
     }
     ctx.stroke();
@@ -708,11 +845,23 @@
     ctx.globalAlpha = 1;
   }
 
+  Object.assign(page, { drawGrid, digitCanvas, plot, $, showNeighbours, go, toggle, reset });
+  page.pick = (index) => {
+    picked = index;
+  };
+
   document.addEventListener("DOMContentLoaded", () => {
     $("train").addEventListener("click", toggle);
     $("reset").addEventListener("click", reset);
     $("samples").addEventListener("click", onSamplesClick);
     $("samples").addEventListener("keydown", onSamplesKey);
+    $("speed-control").addEventListener("change", (e) => {
+      api.stepsPerFrame = Number(e.target.value) || 0;
+    });
+    $("digit-picker").addEventListener("change", (e) => {
+      api.digit = e.target.value === "" ? null : Number(e.target.value);
+      if (run) drawSamples();
+    });
     drawPlots();
     drawQuality();
     start();

@@ -22,10 +22,31 @@ const methods = {
       backend: run.backend,
       backendNote: run.backendNote,
       backendDetail: run.backendDetail,
+      presets: bindings.presets(),
+      ...describe(),
     };
   },
+  configure({ options, images, labels }) {
+    const how = run.configure(options, images, labels);
+    return { how, ...describe() };
+  },
+  presetList: () => bindings.presets(),
   trainSteps: ({ n }) => run.trainSteps(n),
-  samples: () => run.samples(),
+  dStep: () => run.dStep(),
+  gStep: () => run.gStep(),
+  samples: ({ digit }) => run.samples(digit),
+  fixedLatents: () => run.fixedLatents(),
+  generate: ({ z, classes }) => run.generate(z, classes),
+  probe: ({ pixels, digit }) => run.probe(pixels, digit),
+  searchStart({ pixels, digit }) {
+    run.searchStart(pixels, digit);
+    return true;
+  },
+  searchSteps: ({ n }) => run.searchSteps(n),
+  searchStop() {
+    run.searchStop();
+    return true;
+  },
   realDigits: ({ n }) => run.realDigits(n),
   loadClassifier: ({ bytes }) => run.loadClassifier(bytes),
   evaluate: ({ n }) => run.evaluate(n),
@@ -35,6 +56,11 @@ const methods = {
     return true;
   },
 };
+
+// The run's settings and shape, after create or configure.
+function describe() {
+  return { settings: run.settings(), latentDim: run.latentDim, conditional: run.conditional };
+}
 
 self.onmessage = async (event) => {
   const { id, method, args } = event.data;
