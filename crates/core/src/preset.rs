@@ -1,6 +1,6 @@
 //! One-click setups for the classroom: each sets the whole run (model, loss, settings, seed). The
 //! failure presets come with the preset that fixes them; the evidence that each failure shows with
-//! its seed is in `tests/presets.rs` and the README.
+//! its seed is in `tests/presets.rs` (native, CPU) and the README's "Teaching with Ganvas".
 
 use crate::loss::GanLoss;
 use crate::model::ModelConfig;
@@ -19,6 +19,8 @@ pub struct Preset {
 /// All presets, in the order the page lists them.
 pub fn presets() -> Vec<Preset> {
     let seed_gan = TrainConfig::new();
+    // A discriminator far ahead of G from the start: 5 updates per G step at 5x G's rate.
+    let strong_d = seed_gan.clone().with_lr_d(1e-3).with_d_steps(5);
     vec![
         Preset {
             id: "seed-gan",
@@ -74,21 +76,21 @@ pub fn presets() -> Vec<Preset> {
             id: "saturating",
             name: "Vanishing gradients: the saturating loss",
             caption: [
-                "G minimises log(1 - D(G(z))), the loss as first written. Once D spots the fakes, it is flat.",
-                "Watch D(G(z)) drop to 0 and G's gradient shrink to almost nothing: G stops learning.",
+                "G minimises log(1 - D(G(z))), the loss as first written, and D trains 5 times per G step at 5x G's rate: it soon spots every fake, where that loss is flat.",
+                "Watch D(G(z)) drop to about 0, G's gradient shrink a thousandfold, and the samples freeze as noise.",
             ],
             fix: Some("saturating-fix"),
-            config: seed_gan.clone().with_loss(GanLoss::Minimax),
+            config: strong_d.clone().with_loss(GanLoss::Minimax),
         },
         Preset {
             id: "saturating-fix",
             name: "Vanishing gradients: the fix",
             caption: [
-                "The same run with the non-saturating loss: G maximises log D(G(z)) instead.",
-                "Watch G's gradient stay strong while D(G(z)) is low, and the digits form.",
+                "The same strong D, but G maximises log D(G(z)) instead (the non-saturating loss).",
+                "Watch G's gradient stay strong although D(G(z)) is low, and strokes appear.",
             ],
             fix: None,
-            config: seed_gan.clone(),
+            config: strong_d,
         },
         Preset {
             id: "d-wins",
