@@ -1,0 +1,57 @@
+// Runs each failure preset and its fix in the page (headless Chromium) for a number of steps and
+// prints what the page itself shows: the last losses and scores, G's gradient, and the quality
+// panel's last measurement. Not a test (it takes minutes per preset); see README "Teaching with
+// Ganvas". Usage: GANVAS_URL=http://127.0.0.1:8080/ node tests/presets-evidence.mjs [steps] [cpu|webgpu]
+import { launch, open, waitReady } from "./browser.mjs";
+
+const steps = Number(process.argv[2] || 1000);
+const backend = process.argv[3] || "cpu";
+const pairs = [["mode-collapse", "mode-collapse-fix"], ["saturating", "saturating-fix"], ["d-wins", "d-wins-fix"]];
+
+const browser = await launch({ webgpu: backend === "webgpu" });
+try {
+  for (const pair of pairs) {
+    for (const id of pair) {
+      const query = `?preset=${id}${backend === "cpu" ? "&backend=cpu" : ""}`;
+      const { page } = await open(browser, query);
+      await waitReady(page);
+      const t0 = Date.now();
+      await page.click("#train");
+      await page.waitForFunction((n) => window.ganvas.step >= n, steps, { timeout: 60 * 60_000, polling: 500 });
+      // One more measurement after the last step.
+      const before = await page.evaluate(() => window.ganvas.evaluations);
+      await page.waitForFunction((n) => window.ganvas.evaluations > n, before, { timeout: 10 * 60_000 });
+      await page.click("#train");
+      const s = await page.evaluate(() => ({
+        step: window.ganvas.step,
+        preset: window.ganvas.preset,
+        last: window.ganvas.lastStats,
+        metrics: window.ganvas.metrics,
+        collapseWarning: window.ganvas.collapseWarning,
+        warning: document.getElementById("collapse-warning").textContent,
+      }));
+      const m = s.metrics;
+      console.log(
+        JSON.stringify({
+          preset: id,
+          backend,
+          step: s.step,
+          seconds: Math.round((Date.now() - t0) / 1000),
+          d_loss: s.last.dLoss,
+          d_real: s.last.dReal,
+          d_fake: s.last.dFake,
+          g_grad: s.last.gGrad,
+          measured_at: m.step,
+          score: m.classifierScore,
+          fid: m.fid,
+          covered: m.digitsCovered,
+          diversity: m.diversity,
+          collapse_warning: s.collapseWarning,
+        }),
+      );
+      await page.screenshot({ path: new URL(`./output/evidence-${id}.png`, import.meta.url).pathname, fullPage: false });
+    }
+  }
+} finally {
+  await browser.close();
+}
