@@ -258,17 +258,23 @@ test("WebGPU: every preset loads and trains a few steps", async () => {
     const report = [];
     for (const id of ids) {
       const t0 = Date.now();
-      await page.evaluate((id) => window.ganvasPage.api.presets.find((p) => p.id === id), id);
+      // Loads a preset by its button and waits until it is in place.
+      const load = async (selector) => {
+        const loads = await page.evaluate(() => window.ganvas.presetLoads);
+        await page.click(selector);
+        await page.waitForFunction((n) => window.ganvas.presetLoads > n, loads, { timeout: LONG });
+      };
       // Failure presets' fixes are reached through "Show the fix".
-      const fix = await page.evaluate((id) => window.ganvas.presets.find((p) => p.fix === id), id);
-      if (fix) {
-        await page.click(`#preset-${fix.id}`);
-        await page.waitForFunction((f) => window.ganvas.preset === f, fix.id, { timeout: LONG });
-        await page.click("#show-fix");
+      const failure = await page.evaluate((id) => window.ganvas.presets.find((p) => p.fix === id), id);
+      if (failure) {
+        await load(`#preset-${failure.id}`);
+        await load("#show-fix");
       } else {
-        await page.click(`#preset-${id}`);
+        await load(`#preset-${id}`);
       }
-      await page.waitForFunction((id) => window.ganvas.preset === id && window.ganvas.step === 0, id, { timeout: LONG });
+      const loaded = await state(page);
+      assert.equal(loaded.preset, id);
+      assert.equal(loaded.step, 0, `${id} starts at step 0`);
       await page.click("#train");
       await page.waitForFunction(() => window.ganvas.step >= 2, null, { timeout: LONG, polling: 250 });
       await page.click("#train");
@@ -278,8 +284,8 @@ test("WebGPU: every preset loads and trains a few steps", async () => {
         assert.ok(Number.isFinite(s.lastStats[k]), `${id}: ${k} = ${s.lastStats[k]}`);
       }
       report.push({ preset: id, steps: s.step, ms: Date.now() - t0 });
+      console.log(`# ${JSON.stringify(report[report.length - 1])}`);
     }
-    console.log(`# ${JSON.stringify(report)}`);
     assert.equal(report.length, ids.length);
     await page.screenshot({ path: `${OUT}presets-webgpu.png`, fullPage: true });
     assert.deepEqual(log.errors, [], "no console errors");

@@ -4,13 +4,18 @@
 // Ganvas". Usage: GANVAS_URL=http://127.0.0.1:8080/ node tests/presets-evidence.mjs [steps] [cpu|webgpu]
 import { launch, open, waitReady } from "./browser.mjs";
 
+// Steps per preset: the saturating pair does 5 D updates per step, so it runs half as many.
 const steps = Number(process.argv[2] || 1000);
 const backend = process.argv[3] || "cpu";
-const pairs = [["mode-collapse", "mode-collapse-fix"], ["saturating", "saturating-fix"], ["d-wins", "d-wins-fix"]];
+const pairs = [
+  [["mode-collapse", "mode-collapse-fix"], steps],
+  [["saturating", "saturating-fix"], Math.ceil(steps / 2)],
+  [["d-wins", "d-wins-fix"], steps],
+];
 
 const browser = await launch({ webgpu: backend === "webgpu" });
 try {
-  for (const pair of pairs) {
+  for (const [pair, steps] of pairs) {
     for (const id of pair) {
       const query = `?preset=${id}${backend === "cpu" ? "&backend=cpu" : ""}`;
       const { page } = await open(browser, query);

@@ -5,6 +5,7 @@
 
 (() => {
   // The data sets' files (ganvas_core::data::Dataset::files) and names.
+  const FASHION = ["T-shirts/tops", "trousers", "pullovers", "dresses", "coats", "sandals", "shirts", "sneakers", "bags", "ankle boots"];
   const DATASETS = {
     mnist: { name: "MNIST", images: "data/mnist-10k-images-idx3-ubyte.gz", labels: "data/mnist-10k-labels-idx1-ubyte.gz" },
     fashion: { name: "Fashion-MNIST", images: "data/fashion-10k-images-idx3-ubyte.gz", labels: "data/fashion-10k-labels-idx1-ubyte.gz" },
@@ -160,6 +161,12 @@
     $("dataset-name").textContent = (DATASETS[info.settings.dataset] || DATASETS.mnist).name;
     $("digit-picker-box").hidden = !info.conditional;
     if (!info.conditional) api.digit = null;
+    // The picker names the classes of the data set in use.
+    for (const o of $("digit-picker").options) {
+      if (o.value === "") continue;
+      const c = Number(o.value);
+      o.textContent = info.settings.dataset === "fashion" ? `only ${FASHION[c]}` : `only ${c}s`;
+    }
   }
   page.describe = describe;
 

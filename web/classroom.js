@@ -193,6 +193,7 @@
       // A preset is a fresh run even where only live settings differ.
       if (how === "live") await page.reset();
       api.preset = id;
+      api.presetLoads += 1;
       fillForm(api.settings);
       markPreset();
       page.setStatus(`Preset "${p.name}" loaded: step 0, seed ${api.settings.seed}. Press Train.`);
@@ -324,6 +325,8 @@
 
   // Wiring -----------------------------------------------------------------------------------------
 
+  api.presetLoads = 0; // presets loaded by their buttons (tests wait on it)
+
   page.hooks.ready.push(() => {
     buildForm();
     fillForm(api.settings);
@@ -336,9 +339,9 @@
     for (let d = 0; d < 10; d++) {
       const o = document.createElement("option");
       o.value = String(d);
-      o.textContent = `only ${d}s`;
       picker.append(o);
     }
+    page.describe({ settings: api.settings, latentDim: api.latentDim, conditional: api.conditional });
   });
   page.hooks.restart.push(() => {
     $("step-view").hidden = true;
