@@ -171,3 +171,59 @@ fn one_sided_label_smoothing_changes_only_the_discriminator_loss() {
     assert_eq!(plain.d_real, smooth.d_real);
     assert_eq!(plain.d_fake, smooth.d_fake);
 }
+
+#[test]
+fn every_model_trains_a_finite_step() {
+    use ganvas_core::model::ModelConfig;
+    let data = mnist();
+    for model in [
+        ModelConfig::new(),
+        ModelConfig::new().with_conditional(true),
+        ModelConfig::dcgan(),
+        ModelConfig::dcgan().with_conditional(true),
+    ] {
+        let name = format!("{:?} conditional={}", model.architecture, model.conditional);
+        let config = TrainConfig::new().with_model(model).with_batch_size(16);
+        let values = run(config, &data, 2);
+        assert!(
+            values.iter().all(StepValues::is_finite),
+            "{name}: {values:?}"
+        );
+        assert!(values[1].g_grad > 0.0, "{name}: G gets a gradient");
+    }
+}
+
+#[test]
+fn step_views_are_the_updates_they_show() {
+    let data = mnist();
+    let mut trainer = Trainer::new(TrainConfig::new().with_seed(5), &Device::flex(), &data);
+    let view = trainer.d_step_view(&data, 8);
+    assert_eq!(
+        (trainer.d_updates, trainer.step),
+        (1, 0),
+        "a D step is one D update"
+    );
+    assert_eq!(view.real.dims(), [8, IMAGE_PIXELS]);
+    let mean = |t: Tensor<1>| -> f32 { t.mean().into_data().try_to_vec::<f32>().unwrap()[0] };
+    // One D update raises D's scores of those real images and lowers those of those fakes.
+    assert!(mean(view.real_after) > mean(view.real_before));
+    assert!(mean(view.fake_after) < mean(view.fake_before));
+    let view = trainer.g_step_view(8);
+    assert_eq!(
+        (trainer.d_updates, trainer.step),
+        (1, 1),
+        "a G step is one G update"
+    );
+    // One G update makes D score the same noise's images as more real.
+    assert!(mean(view.score_after) > mean(view.score_before));
+
+    // The views draw what the plain steps draw: the same run, step for step.
+    let mut plain = Trainer::new(TrainConfig::new().with_seed(5), &Device::flex(), &data);
+    let real = plain.next_real(&data);
+    plain.d_step(real);
+    plain.g_step(64);
+    let z = trainer.fixed_noise(4);
+    let a: Vec<f32> = trainer.generate(&z).into_data().try_to_vec().unwrap();
+    let b: Vec<f32> = plain.generate(&z).into_data().try_to_vec().unwrap();
+    assert_eq!(a, b);
+}
