@@ -47,7 +47,7 @@ pub fn presets() -> Vec<Preset> {
             name: "Conditional: pick a digit",
             caption: [
                 "G is told which digit to draw, and D judges each image against its label.",
-                "Each column of the grid asks for one digit; use the digit picker to ask for any digit.",
+                "Read the grid left to right: it asks for 0, 1, ..., 9, 0, 1, ... in turn. The Ask for menu asks every cell for one digit.",
             ],
             fix: None,
             config: TrainConfig::new().with_model(ModelConfig::dcgan().with_conditional(true)),
