@@ -99,7 +99,7 @@ test("settings: live changes apply, structural ones restart and say so, bad valu
     // Fashion-MNIST: a new data set, new real images, and the quality panel says why it is off.
     const realBefore = await inked(page, "real");
     await page.selectOption("#set-dataset", "fashion");
-    await page.waitForFunction(() => window.ganvas.settings.dataset === "fashion", null, { timeout: 60_000 });
+    await page.waitForFunction(() => /Data set changed to fashion/.test(document.getElementById("status").textContent), null, { timeout: 60_000 });
     assert.equal(await page.textContent("#dataset-name"), "Fashion-MNIST");
     assert.notEqual(await inked(page, "real"), realBefore, "the real grid shows clothes");
     await page.click("#train");
