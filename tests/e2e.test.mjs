@@ -229,6 +229,6 @@ test("a wasm module that fails to load is reported in #status, in words", async 
 
 test("a missing data file is reported in #status, in words", async () => {
   const status = await statusWhenMissing("**/mnist-10k-labels-idx1-ubyte.gz");
-  assert.match(status, /digit data could not be loaded/);
+  assert.match(status, /image data could not be loaded/);
   assert.match(status, /404/);
 });

@@ -27,14 +27,19 @@ try {
       const before = await page.evaluate(() => window.ganvas.evaluations);
       await page.waitForFunction((n) => window.ganvas.evaluations > n, before, { timeout: 10 * 60_000 });
       await page.click("#train");
-      const s = await page.evaluate(() => ({
+      // The statistics are noisy from step to step: the means over the last 50 chunks read.
+      const s = await page.evaluate(() => {
+        const h = window.ganvasPage.history().slice(-50);
+        const mean = (k) => h.reduce((a, x) => a + x[k], 0) / h.length;
+        return {
         step: window.ganvas.step,
         preset: window.ganvas.preset,
-        last: window.ganvas.lastStats,
+        last: { dLoss: mean("dLoss"), dReal: mean("dReal"), dFake: mean("dFake"), gGrad: mean("gGrad"), from: h[0].step },
         metrics: window.ganvas.metrics,
         collapseWarning: window.ganvas.collapseWarning,
         warning: document.getElementById("collapse-warning").textContent,
-      }));
+        };
+      });
       const m = s.metrics;
       console.log(
         JSON.stringify({
@@ -42,6 +47,7 @@ try {
           backend,
           step: s.step,
           seconds: Math.round((Date.now() - t0) / 1000),
+          means_from_step: s.last.from,
           d_loss: s.last.dLoss,
           d_real: s.last.dReal,
           d_fake: s.last.dFake,

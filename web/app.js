@@ -853,6 +853,7 @@
   }
 
   Object.assign(page, { drawGrid, digitCanvas, plot, $, showNeighbours, go, toggle, reset });
+  page.history = () => history;
   page.pick = (index) => {
     picked = index;
   };
