@@ -1,12 +1,14 @@
 // Runs each failure preset and its fix in the page (headless Chromium) for a number of steps and
 // prints what the page itself shows: the last losses and scores, G's gradient, and the quality
 // panel's last measurement. Not a test (it takes minutes per preset); see README "Teaching with
-// Ganvas". Usage: GANVAS_URL=http://127.0.0.1:8080/ node tests/presets-evidence.mjs [steps] [cpu|webgpu]
+// Ganvas". Usage: GANVAS_URL=http://127.0.0.1:8080/ node tests/presets-evidence.mjs [steps] [cpu|webgpu] [id,id...]
 import { launch, open, waitReady } from "./browser.mjs";
 
 // Steps per preset: the saturating pair does 5 D updates per step, so it runs half as many.
 const steps = Number(process.argv[2] || 1000);
 const backend = process.argv[3] || "cpu";
+// Optional: only these presets (comma-separated).
+const only = process.argv[4] ? process.argv[4].split(",") : null;
 const pairs = [
   [["mode-collapse", "mode-collapse-fix"], steps],
   [["saturating", "saturating-fix"], Math.ceil(steps / 2)],
@@ -17,6 +19,7 @@ const browser = await launch({ webgpu: backend === "webgpu" });
 try {
   for (const [pair, steps] of pairs) {
     for (const id of pair) {
+      if (only && !only.includes(id)) continue;
       const query = `?preset=${id}${backend === "cpu" ? "&backend=cpu" : ""}`;
       const { page } = await open(browser, query);
       await waitReady(page);
