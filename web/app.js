@@ -58,6 +58,7 @@
     digit: null, // the class the grid asks a conditional model for (null: column i asks for i % 10)
     stepsPerFrame: 0, // 0: sized by time
     restarts: 0,
+    link: { autostart: false, hide: [] }, // the share link's flags, kept in the links the page writes
   });
   // For the page's other scripts (web/classroom.js, web/explore.js).
   const page = (window.ganvasPage = { api, hooks: { ready: [], samples: [], restart: [], stats: [], pick: [] } });
@@ -75,6 +76,7 @@
   let lastEval = { step: -1, endedAt: 0, ms: 0 };
 
   const $ = (id) => document.getElementById(id);
+  const history_ = window.history; // the browser's; `history` below is the run's loss history
 
   function setStatus(text, isError = false) {
     const el = $("status");
@@ -224,6 +226,16 @@
       fail(`The model could not be loaded: ${error.message}. Reload the page to try again.`);
       return;
     }
+    // A share link's hash sets the run (see crates/web/src/link.rs); what it cannot set is named.
+    if (location.hash.length > 1) {
+      const link = await call("parseLink", { hash: location.hash });
+      if (link.preset) options.preset = link.preset;
+      for (const [key, value] of Object.entries(link.settings)) {
+        if (value !== null && value !== undefined) options[key] = value;
+      }
+      api.link = { autostart: link.autostart, hide: link.hide };
+      ignored.push(...link.ignored);
+    }
     let images, labels;
     try {
       setStatus("Loading the images…");
@@ -254,6 +266,7 @@
     drawGrid($("real"), await run("realDigits", { n: 64 }));
     await drawSamples();
     $("train").disabled = false;
+    $("copy-link").disabled = false;
     $("reset").disabled = false;
     api.ready = true;
     emit("ready");
@@ -261,6 +274,8 @@
     if (backend.backendDetail) notes.push(`Training on the CPU, slower: ${backend.backendDetail}.`);
     if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
     setStatus(["Ready. Press Train.", ...notes].join(" "));
+    hidePanels(api.link.hide);
+    if (api.link.autostart) go();
   }
 
   function toggle() {
@@ -854,6 +869,38 @@
 
   Object.assign(page, { drawGrid, digitCanvas, plot, $, showNeighbours, go, toggle, reset });
   page.history = () => history;
+
+  // The share link: the address bar always holds the hash of the run's current settings.
+  page.updateLink = async () => {
+    if (!run || !api.settings) return;
+    const hash = await run("formatLink", {
+      preset: api.preset || undefined,
+      settings: api.settings,
+      autostart: api.link.autostart,
+      hide: api.link.hide,
+    });
+    history_.replaceState(null, "", hash);
+    $("share-link").value = location.href;
+  };
+
+  // Panels a link hides (hide=settings,draw): each section, with its heading and note.
+  const PANELS = {
+    presets: ["section.presets"],
+    settings: ["#settings-panel"],
+    stepper: [".stepper"],
+    quality: ["section.quality", "#quality-title", "#quality-note"],
+    explore: ["section.explore", "#explore-title"],
+    draw: ["section.draw", "#draw-title"],
+    "step-view": ["#step-view"],
+  };
+  function hidePanels(names) {
+    for (const name of names) {
+      for (const selector of PANELS[name] || []) {
+        const el = document.querySelector(selector);
+        if (el) el.classList.add("hidden-by-link");
+      }
+    }
+  }
   page.pick = (index) => {
     picked = index;
   };
@@ -865,6 +912,16 @@
     $("samples").addEventListener("keydown", onSamplesKey);
     $("speed-control").addEventListener("change", (e) => {
       api.stepsPerFrame = Number(e.target.value) || 0;
+    });
+    $("copy-link").addEventListener("click", async () => {
+      await page.updateLink();
+      try {
+        await navigator.clipboard.writeText(location.href);
+        setStatus("Link copied: it opens this run's settings and seed.");
+      } catch {
+        $("share-link").select();
+        setStatus("Copy the selected link: it opens this run's settings and seed.");
+      }
     });
     $("digit-picker").addEventListener("change", (e) => {
       api.digit = e.target.value === "" ? null : Number(e.target.value);

@@ -226,6 +226,7 @@
       caption.textContent = "Your own settings (no preset).";
     }
     $("show-fix").hidden = !(current && current.fix);
+    page.updateLink();
   }
 
   // Step-by-step mode ------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ const methods = {
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
+  parseLink: ({ hash }) => bindings.parseLink(hash),
+  formatLink: ({ preset, settings, autostart, hide }) => bindings.formatLink(preset, settings, autostart, hide),
   trainSteps: ({ n }) => run.trainSteps(n),
   dStep: () => run.dStep(),
   gStep: () => run.gStep(),

@@ -117,6 +117,31 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&format!("{e}")))
 }
 
+/// Reads a share link's hash: `{ preset, settings, autostart, hide, ignored }` (never fails: bad
+/// fields are left out and named in `ignored`).
+#[wasm_bindgen(js_name = parseLink)]
+pub fn parse_link(hash: &str) -> Result<JsValue, JsError> {
+    to_js(&crate::link::parse(hash))
+}
+
+/// The share link's hash for a run's settings.
+#[wasm_bindgen(js_name = formatLink)]
+pub fn format_link(
+    preset: Option<String>,
+    settings: JsValue,
+    autostart: bool,
+    hide: Vec<String>,
+) -> Result<String, JsError> {
+    let settings: Settings = serde_wasm_bindgen::from_value(settings)
+        .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
+    Ok(crate::link::format(
+        preset.as_deref(),
+        &settings,
+        autostart,
+        &hide,
+    ))
+}
+
 /// The presets, for the page's buttons: `[{ id, name, caption: [2], fix, settings }]`.
 #[wasm_bindgen]
 pub fn presets() -> Result<JsValue, JsError> {

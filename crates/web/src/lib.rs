@@ -1,6 +1,7 @@
 //! The page's wasm module: a thin shell over `ganvas-core`. The wasm-only modules are compiled out
 //! on native targets so that `cargo test --workspace` stays native-clean.
 
+pub mod link;
 pub mod options;
 
 #[cfg(target_family = "wasm")]

@@ -1,0 +1,91 @@
+// End-to-end: the share link. Settings changed in one page come back, with the same first losses,
+// in a fresh browser that opens the link; a garbage hash leaves the page working and says what it
+// ignored. CPU backend: deterministic and fast here.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { launch, open, waitReady } from "./browser.mjs";
+
+const firstSteps = async (page) => {
+  for (let i = 0; i < 3; i++) {
+    const step = await page.evaluate(() => window.ganvas.step);
+    await page.click("#full-step");
+    await page.waitForFunction((n) => window.ganvas.step === n + 1, step, { timeout: 60_000 });
+  }
+  return page.evaluate(() => window.ganvasPage.history().map((h) => [h.dLoss, h.gLoss]));
+};
+
+test("share link: settings go into the hash; a fresh browser opening it gets the same run", async () => {
+  let link, settings, losses;
+  const first = await launch({ webgpu: false });
+  try {
+    const { page, log } = await open(first, "?backend=cpu");
+    await waitReady(page);
+    await page.click("#preset-dcgan");
+    await page.waitForFunction(() => window.ganvas.preset === "dcgan" && location.hash.includes("preset=dcgan"), null, { timeout: 60_000 });
+    for (const [id, value] of [["#set-lrD", "0.0007"], ["#set-seed", "7"], ["#set-batchSize", "16"]]) {
+      await page.fill(id, value);
+      await page.dispatchEvent(id, "change");
+    }
+    await page.waitForFunction(() => /seed=7/.test(location.hash) && /batch=16/.test(location.hash) && /lrD=0.0007/.test(location.hash), null, { timeout: 60_000 });
+    await page.click("#copy-link");
+    link = await page.inputValue("#share-link");
+    assert.equal(link, await page.evaluate(() => location.href));
+    settings = await page.evaluate(() => window.ganvas.settings);
+    losses = await firstSteps(page);
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await first.close();
+  }
+  const second = await launch({ webgpu: false });
+  try {
+    const url = new URL(link);
+    const { page, log } = await open(second, `${url.search}${url.hash}`);
+    await waitReady(page);
+    assert.deepEqual(await page.evaluate(() => window.ganvas.settings), settings);
+    assert.equal(await page.inputValue("#set-lrD"), "0.0007");
+    assert.deepEqual(await firstSteps(page), losses, "the same first losses, bit for bit");
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await second.close();
+  }
+});
+
+test("a link with autostart and hide starts training with those panels hidden", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, log } = await open(browser, "?backend=cpu#preset=saturating&autostart=1&hide=settings,draw");
+    await waitReady(page);
+    await page.waitForFunction(() => window.ganvas.step >= 1, null, { timeout: 120_000 });
+    assert.equal(await page.isVisible("#settings-panel"), false);
+    assert.equal(await page.isVisible("#draw"), false);
+    assert.equal(await page.isVisible("#samples"), true);
+    assert.equal((await page.evaluate(() => window.ganvas.settings)).loss, "minimax");
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a garbage hash: valid fields apply, the rest are listed, nothing runs as HTML", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const junk = "#seed=11&batch=99999&lrG=abc&%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E=1&loss=<b>x</b>&" + "z".repeat(100_000);
+    const { page, log } = await open(browser, `?backend=cpu${junk}`);
+    await waitReady(page);
+    const s = await page.evaluate(() => window.ganvas.settings);
+    assert.equal(s.seed, 11, "a valid field applies");
+    assert.equal(s.batchSize, 64, "an out-of-range one falls back");
+    const status = await page.textContent("#status");
+    assert.match(status, /Ignored bad link settings/);
+    assert.match(status, /"batch"/);
+    assert.match(status, /"lrG" \(not a number\)/);
+    assert.match(status, /4096/);
+    assert.equal(await page.locator("img").count(), 0, "no HTML from the hash");
+    // The page still trains.
+    await page.click("#full-step");
+    await page.waitForFunction(() => window.ganvas.step === 1, null, { timeout: 60_000 });
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
