@@ -142,9 +142,6 @@
       delete options.generatorHidden;
       delete options.discriminatorHidden;
     }
-    if (key === "dataset" && value === "fashion" && api.conditional) {
-      // Fine: classes are clothes then.
-    }
     try {
       const how = await page.configure(options);
       fillForm(api.settings, key);
