@@ -13,6 +13,7 @@ use ganvas_core::loss::GanLoss;
 use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics, reference};
 use ganvas_core::model::{IMAGE_PIXELS, ModelConfig};
 use ganvas_core::preset::{preset, presets};
+use ganvas_core::resume::RunHistory;
 use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -48,6 +49,10 @@ enum Command {
         /// Measure the samples every this many steps (and at step 0); 0: never.
         #[arg(long, default_value_t = 0)]
         eval_every: u64,
+        /// Write the checkpoint without the optimizers' state and the random streams (a third of
+        /// the size): it loads as these weights at this step, as the shipped pretrained models do.
+        #[arg(long)]
+        weights_only: bool,
         #[command(flatten)]
         eval: EvalArgs,
         #[command(flatten)]
@@ -295,6 +300,7 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             log_every,
             eval_every,
+            weights_only,
             eval,
             data,
         } => {
@@ -303,6 +309,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 steps,
                 log_every: log_every.max(1),
                 eval_every,
+                full_checkpoint: !weights_only,
             };
             train(config, schedule, &eval, &out, &data.data_dir)
         }
@@ -359,6 +366,7 @@ struct Schedule {
     steps: u64,
     log_every: u64,
     eval_every: u64,
+    full_checkpoint: bool,
 }
 
 fn train(
@@ -403,6 +411,8 @@ fn train(
     };
     evaluate(&trainer, &bar)?;
     let mut csv = String::from("step,d_loss,g_loss,d_real,d_fake,g_grad\n");
+    // The checkpoint's loss history: the page shows it when the file is loaded.
+    let mut history = RunHistory::default();
     for _ in 0..steps {
         let stats = trainer.train_step(&data);
         if trainer.step.is_multiple_of(schedule.log_every) || trainer.step == steps {
@@ -413,6 +423,11 @@ fn train(
             csv += &format!(
                 "{},{},{},{},{},{}\n",
                 trainer.step, v.d_loss, v.g_loss, v.d_real, v.d_fake, v.g_grad
+            );
+            history.losses.extend(
+                [trainer.step as f64, trainer.d_updates as f64]
+                    .into_iter()
+                    .chain([v.d_loss, v.g_loss, v.d_real, v.d_fake, v.g_grad].map(f64::from)),
             );
             bar.set_message(format!("D {:.3}  G {:.3}", v.d_loss, v.g_loss));
         }
@@ -429,7 +444,7 @@ fn train(
     };
     write("losses.csv", csv.as_bytes())?;
     write("config.json", trainer.config.to_string().as_bytes())?;
-    let checkpoint = pollster::block_on(trainer.checkpoint())
+    let checkpoint = pollster::block_on(trainer.checkpoint(&history, schedule.full_checkpoint))
         .map_err(|e| format!("saving the checkpoint failed: {e}"))?;
     write("checkpoint.ganvas", &checkpoint)?;
     let samples = trainer.generate(&trainer.fixed_noise(64));

@@ -191,18 +191,18 @@ fn put_str8(out: &mut Vec<u8>, s: &str) {
 }
 
 /// A bounds-checked cursor: every read past the end is `Truncated`.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { bytes }
     }
-    fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.bytes.len()
     }
-    fn take(&mut self, n: usize) -> Result<&'a [u8], CheckpointError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], CheckpointError> {
         if n > self.bytes.len() {
             return Err(CheckpointError::Truncated);
         }
@@ -213,22 +213,22 @@ impl<'a> Reader<'a> {
     fn array<const N: usize>(&mut self) -> Result<[u8; N], CheckpointError> {
         Ok(self.take(N)?.try_into().expect("take returns N bytes"))
     }
-    fn u8(&mut self) -> Result<u8, CheckpointError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, CheckpointError> {
         Ok(self.array::<1>()?[0])
     }
-    fn u16(&mut self) -> Result<u16, CheckpointError> {
+    pub(crate) fn u16(&mut self) -> Result<u16, CheckpointError> {
         Ok(u16::from_le_bytes(self.array()?))
     }
-    fn u32(&mut self) -> Result<u32, CheckpointError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, CheckpointError> {
         Ok(u32::from_le_bytes(self.array()?))
     }
-    fn u64(&mut self) -> Result<u64, CheckpointError> {
+    pub(crate) fn u64(&mut self) -> Result<u64, CheckpointError> {
         Ok(u64::from_le_bytes(self.array()?))
     }
-    fn utf8(&mut self, n: usize) -> Result<String, CheckpointError> {
+    pub(crate) fn utf8(&mut self, n: usize) -> Result<String, CheckpointError> {
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| CheckpointError::Corrupted)
     }
-    fn str8(&mut self) -> Result<String, CheckpointError> {
+    pub(crate) fn str8(&mut self) -> Result<String, CheckpointError> {
         let n = self.u8()? as usize;
         self.utf8(n)
     }

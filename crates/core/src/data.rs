@@ -291,7 +291,7 @@ impl Mnist {
 /// Draws batches of indices from a range without replacement within an epoch, reshuffling at each
 /// epoch's end. A batch may straddle two epochs, so every batch has the size asked for and no
 /// example is skipped; the whole sequence is fixed by the seed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchSampler {
     order: Vec<usize>,
     next: usize,
@@ -308,6 +308,14 @@ impl BatchSampler {
             next: 0,
             rng,
         }
+    }
+
+    /// Whether this sampler (say, one read from a file) draws from exactly `range`: its order is a
+    /// permutation of it and its position is inside it.
+    pub fn draws_from(&self, range: Range<usize>) -> bool {
+        let mut sorted = self.order.clone();
+        sorted.sort_unstable();
+        self.next <= self.order.len() && sorted.into_iter().eq(range)
     }
 
     /// The next `batch_size` indices; empty if the range is empty.

@@ -1,5 +1,6 @@
 //! Ganvas's model crate: everything that trains, with no web dependency.
 
+pub mod adam;
 pub mod checkpoint;
 pub mod classifier;
 pub mod data;
@@ -9,5 +10,6 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod preset;
+pub mod resume;
 pub mod rng;
 pub mod train;

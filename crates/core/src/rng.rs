@@ -28,8 +28,9 @@ pub enum Stream {
     LatentSearch,
 }
 
-/// A seeded generator for one stream of a run.
-#[derive(Clone, Debug)]
+/// A seeded generator for one stream of a run. Its state serialises, so a checkpoint continues the
+/// stream where it was.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRng {
     inner: Xoshiro256PlusPlus,
 }

@@ -2,12 +2,13 @@
 //! the tests all drive the same `Trainer::step`.
 
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{ExecutionError, Transaction};
 
-use crate::checkpoint::{CheckpointError, GanvasFile, load_module, module_bytes};
+use crate::adam::Adam;
+use crate::checkpoint::{CheckpointError, GanvasFile, load_module};
 use crate::data::{BatchSampler, Dataset, Mnist};
 use crate::loss::{GanLoss, discriminator_loss, generator_loss};
 use crate::model::{CLASSES, Discriminator, Generator, IMAGE_PIXELS, Latent, ModelConfig, one_hot};
@@ -131,15 +132,18 @@ impl StepStats {
     }
 }
 
+/// Adam's epsilon for both networks.
+pub const ADAM_EPSILON: f32 = 1e-8;
+
 /// The networks, their optimizers and the run's random streams.
 pub struct Trainer {
     pub config: TrainConfig,
     pub generator: Generator,
     pub discriminator: Discriminator,
-    optim_g: ModuleOptimizer,
-    optim_d: ModuleOptimizer,
-    noise: RunRng,
-    batches: BatchSampler,
+    pub(crate) optim_g: Adam,
+    pub(crate) optim_d: Adam,
+    pub(crate) noise: RunRng,
+    pub(crate) batches: BatchSampler,
     device: Device,
     /// Steps completed: generator updates (a full step ends with one).
     pub step: u64,
@@ -181,16 +185,13 @@ impl Trainer {
     pub fn new(config: TrainConfig, device: &Device, data: &Mnist) -> Self {
         let device = device.clone().autodiff();
         let (generator, discriminator) = config.model.init(&device, config.seed);
-        let adam = AdamConfig::new()
-            .with_beta_1(config.beta1)
-            .with_beta_2(config.beta2)
-            .with_epsilon(1e-8);
+        let adam = Adam::new(config.beta1, config.beta2, ADAM_EPSILON);
         let batch_seed = RunRng::new(config.seed, Stream::Batches).index(usize::MAX) as u64;
         Self {
             generator,
             discriminator,
-            optim_g: adam.init(),
-            optim_d: adam.init(),
+            optim_g: adam.clone(),
+            optim_d: adam,
             noise: RunRng::new(config.seed, Stream::Noise),
             batches: BatchSampler::new(data.train_indices(), batch_seed),
             device,
@@ -382,26 +383,6 @@ impl Trainer {
         &self.device
     }
 
-    /// The run as a Ganvas file: config, step and both networks (read asynchronously).
-    pub async fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
-        let meta = GanMeta {
-            config: self.config.clone(),
-            step: self.step,
-        };
-        Ok(GanvasFile {
-            kind: GAN_KIND.into(),
-            meta: serde_json::to_string(&meta).expect("the meta serialises"),
-            sections: vec![
-                ("generator".into(), module_bytes(&self.generator).await?),
-                (
-                    "discriminator".into(),
-                    module_bytes(&self.discriminator).await?,
-                ),
-            ],
-        }
-        .encode())
-    }
-
     /// Applies the settings that need no new networks: learning rates, the loss, D steps per G
     /// step, the real label and the clip value. Anything else is refused: it needs a new run.
     pub fn apply_live(&mut self, new: &TrainConfig) -> Result<(), String> {
@@ -474,10 +455,14 @@ impl ModuleMapper for Clip {
 
 pub const GAN_KIND: &str = "gan";
 
+/// A GAN file's settings: the run's config and its counters.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct GanMeta {
-    config: TrainConfig,
-    step: u64,
+pub(crate) struct GanMeta {
+    pub config: TrainConfig,
+    pub step: u64,
+    /// Absent in files written before D updates were counted apart.
+    #[serde(default)]
+    pub d_updates: u64,
 }
 
 /// A GAN checkpoint, decoded onto a device (without autodiff: for sampling and evaluation).

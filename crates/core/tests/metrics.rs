@@ -144,7 +144,9 @@ fn a_checkpoint_round_trips_and_bad_files_are_refused() {
     for _ in 0..3 {
         trainer.train_step(&data);
     }
-    let bytes = pollster::block_on(trainer.checkpoint()).unwrap();
+    let bytes =
+        pollster::block_on(trainer.checkpoint(&ganvas_core::resume::RunHistory::default(), false))
+            .unwrap();
     let loaded = GanCheckpoint::decode(&bytes, &device).unwrap();
     assert_eq!(loaded.step, 3);
     assert_eq!(loaded.config.seed, 3);
