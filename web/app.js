@@ -29,6 +29,11 @@
   // are near copies of each other. Real images score 1, an untrained generator about 0.13, a
   // collapsed one under 0.01 (README, "Teaching with Ganvas").
   const COLLAPSED_DIVERSITY = 0.05;
+  // The run is kept (in memory, and in IndexedDB by web/persist.js) after its first chunk of
+  // steps and then every this much training time: a reload or a lost GPU costs at most this much.
+  const SNAPSHOT_EVERY_MS = 30000;
+  // A lost GPU or a crash is recovered at most this many times a minute (a bug would loop).
+  const MAX_RECOVERIES_PER_MINUTE = 3;
 
   // For automation and teachers' scripts: the page's live state.
   const api = (window.ganvas = {
@@ -58,10 +63,19 @@
     digit: null, // the class the grid asks a conditional model for (null: column i asks for i % 10)
     stepsPerFrame: 0, // 0: sized by time
     restarts: 0,
-    link: { autostart: false, hide: [] }, // the share link's flags, kept in the links the page writes
+    link: { autostart: false, pretrained: false, hide: [] }, // the share link's flags, kept in the links the page writes
+    pretrainedStep: null, // the step of the shipped model a pretrained=1 link started from
+    lastGood: null, // { step, at }: the last state kept (restored after a divergence or a lost GPU)
+    snapshots: 0,
+    diverged: false,
+    recoveries: 0,
+    pausedByHiding: false,
   });
   // For the page's other scripts (web/classroom.js, web/explore.js).
-  const page = (window.ganvasPage = { api, hooks: { ready: [], samples: [], restart: [], stats: [], pick: [] } });
+  const page = (window.ganvasPage = {
+    api,
+    hooks: { ready: [], samples: [], restart: [], stats: [], pick: [], snapshot: [] },
+  });
   const emit = (name, ...args) => page.hooks[name].forEach((f) => f(...args));
 
   let run = null; // the training worker, once the model is built
@@ -74,6 +88,12 @@
   let quality = []; // measurements of this run
   let bestCovered = 0;
   let lastEval = { step: -1, endedAt: 0, ms: 0 };
+  let worker = null; // the training worker (replaced after a lost GPU)
+  let lastGood = null; // { bytes, step }: the latest checkpoint taken while the losses were finite
+  let trainedMs = 0; // training time of this page, for the snapshot cadence
+  let snapshotDueAt = 0; // trainedMs at which the next snapshot is taken (0: after the next chunk)
+  let recoveryTimes = [];
+  let recovering = false;
 
   const $ = (id) => document.getElementById(id);
   const history_ = window.history; // the browser's; `history` below is the run's loss history
@@ -100,14 +120,23 @@
 
   // The worker, behind promises: call("trainSteps", { n }) resolves with the wasm method's result.
   function startWorker() {
-    const worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+    const w = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+    worker = w;
     const pending = new Map();
     let next = 0;
-    worker.onmessage = ({ data }) => {
+    w.onmessage = ({ data }) => {
+      if (w !== worker) return; // a worker replaced after a lost GPU
+      if (data.deviceLost !== undefined) {
+        for (const { reject } of pending.values()) reject(new Error(`the GPU was lost (${data.deviceLost})`));
+        pending.clear();
+        recover(`the GPU was lost (${data.deviceLost})`);
+        return;
+      }
       if (data.panic !== undefined) {
-        crash(data.panic);
         for (const { reject } of pending.values()) reject(new Error("the training code crashed"));
         pending.clear();
+        if (lastGood && canRecover()) recover(`the training code crashed (${data.panic})`);
+        else crash(data.panic);
         return;
       }
       const waiting = pending.get(data.id);
@@ -116,7 +145,7 @@
       if (data.ok) waiting.resolve(data.value);
       else waiting.reject(new Error(data.error));
     };
-    worker.onerror = (event) => {
+    w.onerror = (event) => {
       event.preventDefault();
       const error = new Error(event.message || "the training worker failed to start");
       for (const { reject } of pending.values()) reject(error);
@@ -126,7 +155,7 @@
       new Promise((resolve, reject) => {
         const id = next++;
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, method, args }, transfer);
+        w.postMessage({ id, method, args }, transfer);
       });
   }
 
@@ -233,7 +262,7 @@
       for (const [key, value] of Object.entries(link.settings)) {
         if (value !== null && value !== undefined) options[key] = value;
       }
-      api.link = { autostart: link.autostart, hide: link.hide };
+      api.link = { autostart: link.autostart, pretrained: link.pretrained, hide: link.hide };
       ignored.push(...link.ignored);
     }
     let images, labels;
@@ -268,14 +297,42 @@
     $("train").disabled = false;
     $("copy-link").disabled = false;
     $("reset").disabled = false;
+    for (const id of ["save-run", "load-run", "export-png", "export-losses", "export-quality"]) $(id).disabled = false;
     api.ready = true;
     emit("ready");
     const notes = [];
     if (backend.backendDetail) notes.push(`Training on the CPU, slower: ${backend.backendDetail}.`);
     if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
+    if (api.link.pretrained) {
+      const note = await startPretrained(options.preset);
+      if (note) notes.push(note);
+    }
     setStatus(["Ready. Press Train.", ...notes].join(" "));
     hidePanels(api.link.hide);
     if (api.link.autostart) go();
+  }
+
+  // pretrained=1: the preset's shipped model (www/models/<preset>.ganvas, from `cargo xtask
+  // pretrain`). Returns a note for the status line.
+  async function startPretrained(preset) {
+    if (!preset) return "Ignored pretrained=1: the link names no preset.";
+    let bytes;
+    try {
+      bytes = await fetchBytes(`models/${preset}.ganvas`);
+    } catch {
+      api.link.pretrained = false;
+      return `Ignored pretrained=1: no pretrained model ships for the "${preset}" preset, so training starts from scratch.`;
+    }
+    try {
+      const result = await loadRun(bytes);
+      api.preset = preset;
+      api.pretrainedStep = result.step;
+      page.updateLink();
+      return `Starting from the pretrained "${preset}" model, trained for ${result.step} steps.`;
+    } catch (error) {
+      api.link.pretrained = false;
+      return `The pretrained model could not be loaded (${error.message}), so training starts from scratch.`;
+    }
   }
 
   function toggle() {
@@ -331,29 +388,237 @@
         stats = await run("trainSteps", { n: api.stepsPerFrame || api.chunk });
         sizeChunk(performance.now() - t0);
       } catch (error) {
-        if (!crashed) fail(`Training stopped: ${error.message || error}.`);
+        if (!crashed && !recovering && current === generation) fail(`Training stopped: ${error.message || error}.`);
         return;
       } finally {
         api.inFlight = false;
       }
       if (current !== generation) return;
+      trainedMs += performance.now() - t0;
       if (api.firstStepMs === null) {
         api.firstStepMs = performance.now() - t0;
         setStatus(`Training. The first step took ${(api.firstStepMs / 1000).toFixed(1)} s.`);
         loadClassifier();
       }
       record(stats);
-      if (![stats.dLoss, stats.gLoss, stats.dReal, stats.dFake].every(Number.isFinite)) {
-        fail(
-          `Training diverged at step ${stats.step}: a loss is no longer a number. ` +
-            "Press Reset to start again.",
-        );
+      if (![stats.dLoss, stats.gLoss, stats.dReal, stats.dFake, stats.gGrad].every(Number.isFinite)) {
+        diverged(stats);
         return;
       }
+      if (trainedMs >= snapshotDueAt) await snapshot();
       if (performance.now() - lastSampleAt > SAMPLE_EVERY_MS) await drawSamples();
       if (evaluationDue()) await evaluate(current);
       // A fixed speed is steps per frame: wait for the next frame.
       await (api.stepsPerFrame ? new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))) : nextTask());
+    }
+  }
+
+  // A loss became NaN or infinite: pause, say so, and offer the last good state.
+  function diverged(stats) {
+    stop();
+    api.diverged = true;
+    const text =
+      `Training diverged at step ${stats.step}: a loss became ${Number.isNaN(stats.dLoss) || Number.isNaN(stats.gLoss) ? "not a number (NaN)" : "infinite"}. ` +
+      "The numbers in the networks grew too large to compute with, often because a learning rate is too high. Training is paused.";
+    api.errors.push(text);
+    setStatus(text, true);
+    offerRestore(
+      lastGood
+        ? `Restore the run as it was at step ${lastGood.step}, then lower the learning rates before training on: the same settings will diverge again at the same step.`
+        : "There is no earlier good state of this run to go back to: press Reset to start again.",
+    );
+  }
+
+  function offerRestore(text) {
+    $("restore-text").textContent = text;
+    $("restore-good").hidden = !lastGood;
+    $("restore-offer").hidden = false;
+  }
+
+  // Keeps the run as it is now (in memory, and via the snapshot hook in IndexedDB).
+  async function snapshot() {
+    snapshotDueAt = trainedMs + SNAPSHOT_EVERY_MS;
+    if (!run || crashed) return null;
+    const step = api.step;
+    let bytes;
+    try {
+      bytes = await run("checkpoint", historyTables());
+    } catch (error) {
+      if (!crashed) setStatus(`The run could not be kept: ${error.message}.`);
+      return null;
+    }
+    lastGood = { bytes, step };
+    api.lastGood = { step, at: Date.now() };
+    api.snapshots += 1;
+    emit("snapshot", bytes, { step, settings: api.settings, preset: api.preset });
+    return lastGood;
+  }
+  page.snapshot = snapshot;
+
+  // The run's history as the flat tables of a checkpoint (ganvas_core::resume's LOSS_COLUMNS and
+  // QUALITY_COLUMNS).
+  function historyTables() {
+    const losses = new Float64Array(history.length * 7);
+    history.forEach((h, i) => {
+      losses.set([h.step, h.dUpdates ?? NaN, h.dLoss, h.gLoss, h.dReal, h.dFake, h.gGrad ?? NaN], i * 7);
+    });
+    const measured = new Float64Array(quality.length * 19);
+    quality.forEach((m, i) => {
+      measured.set(
+        [m.step, m.samples, m.classifierScore, m.fid, m.digitsCovered, m.klFromUniform, m.copyRate,
+          m.medianCopyRatio, m.diversity, ...m.histogram],
+        i * 19,
+      );
+    });
+    return { losses, quality: measured };
+  }
+  page.historyTables = historyTables;
+
+  function historyFromTables(losses, measured) {
+    const rows = [];
+    for (let i = 0; i + 7 <= losses.length; i += 7) {
+      const [step, dUpdates, dLoss, gLoss, dReal, dFake, gGrad] = losses.subarray(i, i + 7);
+      rows.push({ step, dUpdates, dLoss, gLoss, dReal, dFake, gGrad });
+    }
+    const ms = [];
+    for (let i = 0; i + 19 <= measured.length; i += 19) {
+      const r = Array.from(measured.subarray(i, i + 19));
+      ms.push({
+        step: r[0], samples: r[1], classifierScore: r[2], fid: r[3], digitsCovered: r[4],
+        klFromUniform: r[5], copyRate: r[6], medianCopyRatio: r[7], diversity: r[8],
+        histogram: r.slice(9, 19),
+      });
+    }
+    return { rows, ms };
+  }
+
+  // Replaces the run with a checkpoint's (a Uint8Array). Throws, with the current run untouched,
+  // when the file cannot be loaded. The run as it was becomes the last good state first, so a
+  // wrong file loses nothing.
+  async function loadRun(bytes) {
+    if (!run || crashed) throw new Error("the model is not running");
+    const info = await run("checkpointInfo", { bytes: bytes.slice() });
+    stop();
+    if (!api.diverged && api.step > 0 && (!lastGood || lastGood.step !== api.step)) await snapshot();
+    let files = {};
+    if (info.settings.dataset !== api.settings.dataset) {
+      const [images, labels] = await fetchDataset(info.settings.dataset);
+      files = { images, labels };
+    }
+    const transfer = [bytes.buffer, ...(files.images ? [files.images.buffer, files.labels.buffer] : [])];
+    const result = await run("loadCheckpoint", { bytes, ...files }, transfer);
+    generation += 1;
+    const datasetChanged = result.settings.dataset !== (api.settings && api.settings.dataset);
+    describe(result);
+    api.diverged = false;
+    $("restore-offer").hidden = true;
+    const { rows, ms } = historyFromTables(result.losses, result.quality);
+    history = rows;
+    quality = ms;
+    speedMarks = [];
+    api.step = result.step;
+    api.lastStats = history.length ? history[history.length - 1] : null;
+    $("step").textContent = String(result.step);
+    setDUpdates(result.dUpdates);
+    bestCovered = Math.max(0, ...quality.map((m) => m.digitsCovered));
+    api.metrics = quality.length ? quality[quality.length - 1] : null;
+    api.collapseWarning = false;
+    lastEval = { step: result.step, endedAt: performance.now(), ms: lastEval.ms || api.firstStepMs || 0 };
+    snapshotDueAt = trainedMs; // kept again after the next chunk trains finitely
+    drawPlots();
+    drawQuality();
+    showNeighboursHint();
+    api.restarts += 1;
+    emit("restart");
+    if (datasetChanged) {
+      drawGrid($("real"), await run("realDigits", { n: 64 }));
+      if (api.classifier === "ready" && result.settings.dataset !== "mnist") api.classifier = "waiting";
+    }
+    if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
+    await drawSamples();
+    page.updateLink();
+    return result;
+  }
+  page.loadRun = loadRun;
+
+  async function restoreGood() {
+    if (!lastGood) return;
+    const { bytes, step } = lastGood;
+    try {
+      await loadRun(bytes.slice());
+      setStatus(`Restored the run at step ${step}. Lower the learning rates before training on.`);
+    } catch (error) {
+      setStatus(`The last good state could not be restored: ${error.message}.`, true);
+    }
+  }
+
+  function canRecover() {
+    const now = performance.now();
+    recoveryTimes = recoveryTimes.filter((t) => now - t < 60000);
+    return recoveryTimes.length < MAX_RECOVERIES_PER_MINUTE;
+  }
+
+  // The GPU was lost (or the training code crashed): a fresh worker, a fresh device (WebGPU if
+  // the browser gives one, else the CPU), and the last good state.
+  async function recover(reason) {
+    if (recovering || crashed) return;
+    if (!canRecover()) {
+      crash(`${reason}, again and again`);
+      return;
+    }
+    recovering = true;
+    recoveryTimes.push(performance.now());
+    const wasRunning = api.running || api.pausedByHiding;
+    stop();
+    generation += 1;
+    const old = worker;
+    const from = lastGood ? `step ${lastGood.step}` : "step 0 (nothing was kept yet)";
+    setStatus(`Training stopped: ${reason}. Recovering the run from ${from}…`, true);
+    $("train").disabled = true;
+    try {
+      old.terminate();
+      const call = startWorker();
+      await call("load", wasmUrls());
+      const [images, labels] = await fetchDataset(api.settings.dataset);
+      const options = { ...api.settings };
+      const backend = await call("create", { images, labels, options }, [images.buffer, labels.buffer]);
+      run = call;
+      page.call = call;
+      api.backend = backend.backend;
+      api.backendNote = backend.backendNote;
+      const badge = $("backend");
+      badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
+      badge.className = `badge ${api.backend === "WebGPU" ? "gpu" : "cpu"}`;
+      if (api.classifier === "ready" || api.classifier === "loading") api.classifier = "waiting";
+      if (lastGood) await loadRun(lastGood.bytes.slice());
+      else {
+        describe(backend);
+        await cleared();
+      }
+      if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
+      api.recoveries += 1;
+      setStatus(`Recovered after ${reason}: the run is back at step ${api.step}, on ${api.backend === "WebGPU" ? "WebGPU" : "the CPU"}.`);
+      $("train").disabled = false;
+      recovering = false;
+      if (wasRunning) go();
+    } catch (error) {
+      recovering = false;
+      crash(`${reason}, and recovering failed: ${error.message}`);
+    }
+  }
+
+  // A hidden tab pauses training (the browser would throttle it anyway) and keeps the run.
+  function onVisibility() {
+    if (document.hidden) {
+      if (api.running) {
+        api.pausedByHiding = true;
+        stop(); // web/persist.js keeps the run as it is now
+        setStatus("Paused while the tab is hidden.");
+      }
+    } else if (api.pausedByHiding) {
+      api.pausedByHiding = false;
+      setStatus("Training again: the tab is visible.");
+      go();
     }
   }
 
@@ -432,6 +697,9 @@
 
   // After Reset or a new run: every panel back to step 0.
   async function cleared() {
+    snapshotDueAt = trainedMs;
+    api.diverged = false;
+    $("restore-offer").hidden = true;
     history = [];
     speedMarks = [];
     api.step = 0;
@@ -877,6 +1145,7 @@
       preset: api.preset || undefined,
       settings: api.settings,
       autostart: api.link.autostart,
+      pretrained: api.link.pretrained && !!api.preset,
       hide: api.link.hide,
     });
     history_.replaceState(null, "", hash);
@@ -908,6 +1177,8 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("train").addEventListener("click", toggle);
     $("reset").addEventListener("click", reset);
+    $("restore-good").addEventListener("click", restoreGood);
+    document.addEventListener("visibilitychange", onVisibility);
     $("samples").addEventListener("click", onSamplesClick);
     $("samples").addEventListener("keydown", onSamplesKey);
     $("speed-control").addEventListener("change", (e) => {

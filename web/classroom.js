@@ -343,6 +343,11 @@
   });
   page.hooks.restart.push(() => {
     $("step-view").hidden = true;
+    // A loaded run brings its own settings: show them, and the preset they match, if any.
+    if (api.settings) {
+      fillForm(api.settings);
+      markPreset();
+    }
   });
 
   document.addEventListener("DOMContentLoaded", () => {

