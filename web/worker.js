@@ -25,10 +25,38 @@ if (self.GPUAdapter && GPUAdapter.prototype.requestDevice) {
   };
 }
 
+// The page's own GPU memory accounting: buffers created and destroyed through this worker's
+// devices, and the bytes still alive (cargo xtask soak samples it every minute).
+const gpuMemory = { created: 0, destroyed: 0, liveBuffers: 0, liveBytes: 0 };
+if (self.GPUDevice && GPUDevice.prototype.createBuffer && self.GPUBuffer) {
+  const sizes = new WeakMap();
+  const createBuffer = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (descriptor) {
+    const buffer = createBuffer.call(this, descriptor);
+    sizes.set(buffer, descriptor.size);
+    gpuMemory.created += 1;
+    gpuMemory.liveBuffers += 1;
+    gpuMemory.liveBytes += descriptor.size;
+    return buffer;
+  };
+  const destroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function () {
+    if (sizes.has(this)) {
+      gpuMemory.destroyed += 1;
+      gpuMemory.liveBuffers -= 1;
+      gpuMemory.liveBytes -= sizes.get(this);
+      sizes.delete(this);
+    }
+    return destroy.call(this);
+  };
+}
+let wasmMemory = null;
+
 const methods = {
   async load({ js, wasm }) {
     bindings = await import(js);
-    await bindings.default({ module_or_path: wasm });
+    const exports = await bindings.default({ module_or_path: wasm });
+    wasmMemory = exports.memory;
     return true;
   },
   async create({ images, labels, options }) {
@@ -46,6 +74,7 @@ const methods = {
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
+  memory: () => ({ ...gpuMemory, wasmBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 }),
   checkpoint: ({ losses, quality }) => run.checkpoint(losses, quality),
   checkpointInfo: ({ bytes }) => bindings.checkpointInfo(bytes),
   loadCheckpoint({ bytes, images, labels }) {

@@ -12,6 +12,7 @@ mod bench;
 mod data;
 mod pretrain;
 mod serve;
+mod soak;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +28,8 @@ fn main() {
         Some("bench") => bench::run(&root, &args[1..]),
         Some("data") => data::run(&root),
         Some("pretrain") => pretrain::run(&root, &args[1..]),
-        _ => Err("usage: cargo xtask <serve [--port N] | test | dist | bench | data | pretrain [--steps N] [PRESET...]>".into()),
+        Some("soak") => soak::run(&root, &args[1..]),
+        _ => Err("usage: cargo xtask <serve [--port N] | test | dist | bench | data | pretrain [--steps N] [PRESET...] | soak [--minutes M]>".into()),
     };
     if let Err(message) = result {
         eprintln!("xtask: {message}");
