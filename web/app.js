@@ -439,10 +439,9 @@
   async function snapshot() {
     snapshotDueAt = trainedMs + SNAPSHOT_EVERY_MS;
     if (!run || crashed) return null;
-    const step = api.step;
-    let bytes;
+    let bytes, step;
     try {
-      bytes = await run("checkpoint", historyTables());
+      ({ bytes, step } = await run("checkpoint", historyTables()));
     } catch (error) {
       if (!crashed) setStatus(`The run could not be kept: ${error.message}.`);
       return null;
@@ -656,7 +655,14 @@
   async function drawSamples() {
     lastSampleAt = performance.now();
     const step = api.step;
-    const pixels = await run("samples", api.digit === null ? {} : { digit: api.digit });
+    let pixels;
+    try {
+      pixels = await run("samples", api.digit === null ? {} : { digit: api.digit });
+    } catch (error) {
+      // A lost GPU shows up here first; the recovery that follows says what happened.
+      if (!crashed && !recovering) setStatus(`Drawing the samples failed: ${error.message}.`, true);
+      return;
+    }
     drawGrid($("samples"), pixels);
     api.samplesDrawn += 1;
     if (api.digit === null) emit("samples", pixels, step);

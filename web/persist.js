@@ -141,7 +141,15 @@
   }
 
   let saving = Promise.resolve();
+  // While "Resume run" is on offer, the kept run is not overwritten: this visit's snapshots wait
+  // (the latest one is saved once the offer is answered).
+  let offered = null;
+  let held = null;
   function autosave(bytes, meta) {
+    if (offered) {
+      held = [bytes, meta];
+      return saving;
+    }
     const record = {
       bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
       step: meta.step,
@@ -179,30 +187,39 @@
     $("resume-text").textContent = `A run${name} from your last visit was kept in this browser at step ${saved.step}, on ${when}.`;
     $("resume-run").textContent = `Resume run at step ${saved.step}`;
     $("resume-offer").hidden = false;
+    offered = saved;
     persist.offered = { step: saved.step };
   }
 
-  async function resume() {
+  // The offer is answered: snapshots are kept again, starting with the one that waited.
+  function answered() {
+    offered = null;
     $("resume-offer").hidden = true;
-    let saved;
+    if (held) autosave(...held);
+    held = null;
+  }
+
+  async function resume() {
+    const saved = offered;
+    if (!saved) return;
     try {
-      saved = await withStore("readonly", (store) => store.get(KEY));
-      if (!saved) throw new Error("it is no longer there");
       const result = await page.loadRun(new Uint8Array(saved.bytes));
+      held = null; // the kept run is this run again; the one this visit started stays in memory only
       page.setStatus(`Resumed the run at step ${result.step}. Press Train to carry on.`);
     } catch (error) {
       page.setStatus(`The kept run could not be resumed: ${error.message}. This run is unchanged.`, true);
     }
+    answered();
   }
 
   async function startFresh() {
-    $("resume-offer").hidden = true;
     try {
       await withStore("readwrite", (store) => store.delete(KEY));
       page.setStatus("The kept run is deleted. This is a fresh run: press Train.");
     } catch (error) {
       page.setStatus(storageMessage(error), true);
     }
+    answered();
   }
 
   // Leaving or hiding the page: keep the run as it is now, if it trained since it was last kept.

@@ -75,7 +75,12 @@ const methods = {
   },
   presetList: () => bindings.presets(),
   memory: () => ({ ...gpuMemory, wasmBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 }),
-  checkpoint: ({ losses, quality }) => run.checkpoint(losses, quality),
+  // The run is taken when the call is made: the step read right after it is the file's.
+  async checkpoint({ losses, quality }) {
+    const saving = run.checkpoint(losses, quality);
+    const step = run.step;
+    return { bytes: await saving, step };
+  },
   checkpointInfo: ({ bytes }) => bindings.checkpointInfo(bytes),
   loadCheckpoint({ bytes, images, labels }) {
     const loaded = run.loadCheckpoint(bytes, images, labels);
@@ -120,7 +125,8 @@ self.onmessage = async (event) => {
   const { id, method, args } = event.data;
   try {
     const value = await methods[method](args || {});
-    const transfer = ArrayBuffer.isView(value) ? [value.buffer] : [];
+    const view = ArrayBuffer.isView(value) ? value : value && ArrayBuffer.isView(value.bytes) ? value.bytes : null;
+    const transfer = view ? [view.buffer] : [];
     self.postMessage({ id, ok: true, value }, transfer);
   } catch (error) {
     self.postMessage({ id, ok: false, error: error && error.message ? error.message : String(error) });

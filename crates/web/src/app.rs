@@ -616,6 +616,12 @@ impl Ganvas {
         Ok(out.into())
     }
 
+    /// Steps done (G updates).
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        self.session.borrow().trainer.step as f64
+    }
+
     /// Size of z.
     #[wasm_bindgen(getter, js_name = latentDim)]
     pub fn latent_dim(&self) -> usize {
