@@ -120,3 +120,26 @@ test("the Content-Security-Policy refuses inline script, allows no eval, and the
     await browser.close();
   }
 });
+
+test("pretrained=1 starts from the preset's shipped model; a preset without one says so", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, log } = await open(browser, "?backend=cpu#preset=dcgan&pretrained=1");
+    await waitReady(page);
+    await page.waitForFunction(() => /Starting from the pretrained "dcgan" model, trained for 2000 steps/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
+    const state = await page.evaluate(() => ({ step: window.ganvas.step, preset: window.ganvas.preset, points: window.ganvasPage.history().length }));
+    assert.deepEqual(state, { step: 2000, preset: "dcgan", points: 200 }, "its step and loss history");
+    assert.match(await page.evaluate(() => location.hash), /pretrained=1/);
+    await page.click("#full-step");
+    await page.waitForFunction(() => window.ganvas.step === 2001, null, { timeout: 60_000 });
+    assert.deepEqual(log.errors, []);
+
+    await page.goto(new URL("?backend=cpu&again=1#preset=saturating&pretrained=1", page.url()).href);
+    await waitReady(page);
+    assert.match(await page.textContent("#status"), /Ignored pretrained=1: no pretrained model ships for the "saturating" preset \(only for conditional, dcgan\)/);
+    assert.equal(await page.evaluate(() => window.ganvas.step), 0);
+    assert.ok(!(await page.evaluate(() => location.hash)).includes("pretrained"));
+  } finally {
+    await browser.close();
+  }
+});

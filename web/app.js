@@ -318,10 +318,17 @@
     if (!preset) return "Ignored pretrained=1: the link names no preset.";
     let bytes;
     try {
+      // Which presets ship a model: written by `cargo xtask pretrain`.
+      const shipped = JSON.parse(new TextDecoder().decode(await fetchBytes("models/pretrained.json")));
+      if (!Object.hasOwn(shipped, preset)) {
+        api.link.pretrained = false;
+        const names = Object.keys(shipped).join(", ");
+        return `Ignored pretrained=1: no pretrained model ships for the "${preset}" preset (only for ${names}), so training starts from scratch.`;
+      }
       bytes = await fetchBytes(`models/${preset}.ganvas`);
-    } catch {
+    } catch (error) {
       api.link.pretrained = false;
-      return `Ignored pretrained=1: no pretrained model ships for the "${preset}" preset, so training starts from scratch.`;
+      return `The pretrained model could not be fetched (${error.message}), so training starts from scratch.`;
     }
     try {
       const result = await loadRun(bytes);

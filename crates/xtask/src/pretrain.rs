@@ -1,7 +1,9 @@
 //! `cargo xtask pretrain [--steps N] [PRESET...]`: trains presets natively with the `ganvas` CLI
 //! (CPU) and writes each one's weights to `www/models/<preset>.ganvas`, where a share link with
 //! `pretrained=1` starts from them. The files hold the weights, the settings, the step and the loss
-//! history, not the optimizers' state (`--weights-only`): a third of the size.
+//! history, not the optimizers' state (`--weights-only`): a third of the size. It also updates
+//! `www/models/pretrained.json` (`{ "<preset>": { "steps": N, "bytes": N } }`), which the page reads
+//! to know which presets ship a model.
 
 use std::fs;
 use std::path::Path;
@@ -36,6 +38,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     sh(root, "cargo", &["build", "--release", "-p", "ganvas-cli"])?;
     let models = root.join("www").join("models");
     let mut total = 0;
+    let manifest_path = models.join("pretrained.json");
+    let mut manifest: serde_json::Map<String, serde_json::Value> = fs::read(&manifest_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
     for preset in &presets {
         let out = root.join("target").join("pretrain").join(preset);
         let out_arg = out.to_string_lossy().to_string();
@@ -66,12 +73,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         let size = fs::metadata(&file).map_err(|e| e.to_string())?.len();
         total += size;
+        manifest.insert(
+            preset.clone(),
+            serde_json::json!({ "steps": steps, "bytes": size }),
+        );
         println!(
             "{}: {steps} steps, {:.2} MB",
             file.display(),
             size as f64 / 1e6
         );
     }
-    println!("pretrained models: {:.2} MB in all", total as f64 / 1e6);
+    let text = serde_json::to_string_pretty(&manifest).expect("the manifest serialises") + "\n";
+    fs::write(&manifest_path, text)
+        .map_err(|e| format!("cannot write {}: {e}", manifest_path.display()))?;
+    println!("pretrained models: {:.2} MB written", total as f64 / 1e6);
     Ok(())
 }
