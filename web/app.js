@@ -306,6 +306,7 @@
     if (api.link.pretrained) {
       const note = await startPretrained(options.preset);
       if (note) notes.push(note);
+      page.updateLink(); // pretrained=1 stays in the link only where it applied
     }
     setStatus(["Ready. Press Train.", ...notes].join(" "));
     hidePanels(api.link.hide);
@@ -334,7 +335,6 @@
       const result = await loadRun(bytes);
       api.preset = preset;
       api.pretrainedStep = result.step;
-      page.updateLink();
       return `Starting from the pretrained "${preset}" model, trained for ${result.step} steps.`;
     } catch (error) {
       api.link.pretrained = false;
