@@ -30,11 +30,14 @@ try {
       return {
         step: window.ganvas.step,
         running: window.ganvas.running,
+        evaluations: window.ganvas.evaluations,
+        snapshots: window.ganvas.snapshots,
         jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
         wasmBytes: mem.wasmBytes,
         gpuLiveBuffers: mem.liveBuffers,
         gpuLiveBytes: mem.liveBytes,
         gpuBuffersCreated: mem.created,
+        gpuBuffersReleased: mem.destroyed + mem.collected,
       };
     });
     sample.minute = minute;

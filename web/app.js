@@ -455,6 +455,8 @@
     }
     lastGood = { bytes, step };
     api.lastGood = { step, at: Date.now() };
+    // Every 30 s of training: hand back pooled GPU memory nothing uses (see releaseMemory).
+    run("releaseMemory").catch(() => {});
     api.snapshots += 1;
     emit("snapshot", bytes, { step, settings: api.settings, preset: api.preset });
     return lastGood;
@@ -807,6 +809,8 @@
     } finally {
       lastEval = { step: api.step, endedAt: performance.now(), ms: performance.now() - t0 };
     }
+    // A measurement allocates beside training: hand back what the pools keep of it.
+    run("releaseMemory").catch(() => {});
     if (current !== generation) return;
     api.metrics = metrics;
     api.evaluations += 1;

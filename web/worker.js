@@ -25,15 +25,29 @@ if (self.GPUAdapter && GPUAdapter.prototype.requestDevice) {
   };
 }
 
-// The page's own GPU memory accounting: buffers created and destroyed through this worker's
-// devices, and the bytes still alive (cargo xtask soak samples it every minute).
-const gpuMemory = { created: 0, destroyed: 0, liveBuffers: 0, liveBytes: 0 };
+// The page's own GPU memory accounting: buffers created through this worker's devices, and those
+// released since, by GPUBuffer.destroy() or, since wgpu's web backend drops a buffer without
+// destroying it, by the JS garbage collector (seen through a FinalizationRegistry). `liveBytes`
+// is what is still held. `cargo xtask soak` samples it every minute.
+const gpuMemory = { created: 0, destroyed: 0, collected: 0, liveBuffers: 0, liveBytes: 0 };
 if (self.GPUDevice && GPUDevice.prototype.createBuffer && self.GPUBuffer) {
   const sizes = new WeakMap();
+  const released = (size) => {
+    gpuMemory.liveBuffers -= 1;
+    gpuMemory.liveBytes -= size;
+  };
+  const collected = new FinalizationRegistry((token) => {
+    if (token.done) return;
+    token.done = true;
+    gpuMemory.collected += 1;
+    released(token.size);
+  });
   const createBuffer = GPUDevice.prototype.createBuffer;
   GPUDevice.prototype.createBuffer = function (descriptor) {
     const buffer = createBuffer.call(this, descriptor);
-    sizes.set(buffer, descriptor.size);
+    const token = { size: descriptor.size, done: false };
+    sizes.set(buffer, token);
+    collected.register(buffer, token);
     gpuMemory.created += 1;
     gpuMemory.liveBuffers += 1;
     gpuMemory.liveBytes += descriptor.size;
@@ -41,11 +55,11 @@ if (self.GPUDevice && GPUDevice.prototype.createBuffer && self.GPUBuffer) {
   };
   const destroy = GPUBuffer.prototype.destroy;
   GPUBuffer.prototype.destroy = function () {
-    if (sizes.has(this)) {
+    const token = sizes.get(this);
+    if (token && !token.done) {
+      token.done = true;
       gpuMemory.destroyed += 1;
-      gpuMemory.liveBuffers -= 1;
-      gpuMemory.liveBytes -= sizes.get(this);
-      sizes.delete(this);
+      released(token.size);
     }
     return destroy.call(this);
   };
@@ -74,6 +88,10 @@ const methods = {
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
+  releaseMemory() {
+    run.releaseMemory();
+    return true;
+  },
   memory: () => ({ ...gpuMemory, wasmBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 }),
   // The run is taken when the call is made: the step read right after it is the file's.
   async checkpoint({ losses, quality }) {

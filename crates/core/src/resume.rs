@@ -318,6 +318,7 @@ mod tests {
     use crate::checkpoint::{FORMAT_VERSION, MAGIC, MAX_FILE_BYTES};
     use crate::model::ModelConfig;
     use proptest::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A 40-image data set in the raw IDX format (the loader takes it ungzipped too).
     fn tiny_data() -> Mnist {
@@ -498,13 +499,30 @@ mod tests {
             }
             let bytes = resealed(body);
             // A file that loads trains: its state fits its networks.
-            if let Ok(saved) = SavedRun::parse(&bytes)
-                && let Ok(mut t) = saved.into_trainer(&Device::flex(), data)
-            {
+            let parsed = SavedRun::parse(&bytes);
+            let loaded = parsed.as_ref().ok().map(|saved| saved.into_trainer(&Device::flex(), data));
+            if let Some(Ok(mut t)) = loaded {
                 t.train_step(data);
+                TRAINED.fetch_add(1, Ordering::Relaxed);
+            } else if loaded.is_some() {
+                REFUSED_AT_LOAD.fetch_add(1, Ordering::Relaxed);
+            }
+            let n = CASES.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_multiple_of(100_000) {
+                // Shown with --nocapture: how far the mutants reached.
+                eprintln!(
+                    "{n} mutated files: {} refused by the parser, {} parsed but refused by the loader, {} loaded and trained",
+                    n - TRAINED.load(Ordering::Relaxed) - REFUSED_AT_LOAD.load(Ordering::Relaxed),
+                    REFUSED_AT_LOAD.load(Ordering::Relaxed),
+                    TRAINED.load(Ordering::Relaxed),
+                );
             }
         }
     }
+
+    static CASES: AtomicUsize = AtomicUsize::new(0);
+    static TRAINED: AtomicUsize = AtomicUsize::new(0);
+    static REFUSED_AT_LOAD: AtomicUsize = AtomicUsize::new(0);
 
     fn tiny_data_cached() -> &'static Mnist {
         static DATA: std::sync::OnceLock<Mnist> = std::sync::OnceLock::new();

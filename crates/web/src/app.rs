@@ -616,6 +616,14 @@ impl Ganvas {
         Ok(out.into())
     }
 
+    /// Returns the device memory the backend's pools hold but no tensor uses. burn's WebGPU pools
+    /// keep every freed buffer for reuse, so occasional peaks (a checkpoint read beside a training
+    /// chunk, a measurement) would otherwise stay allocated for the page's lifetime.
+    #[wasm_bindgen(js_name = releaseMemory)]
+    pub fn release_memory(&self) {
+        self.backend.device.memory_cleanup();
+    }
+
     /// Steps done (G updates).
     #[wasm_bindgen(getter)]
     pub fn step(&self) -> f64 {
