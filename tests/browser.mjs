@@ -52,6 +52,19 @@ export async function waitReady(page, timeout = 300_000) {
   return state;
 }
 
+/**
+ * Presses "Full step" `n` times, each time waiting for the step to count up, then returns the
+ * page's loss history as rows of [step, dLoss, gLoss, dReal, dFake].
+ */
+export async function fullSteps(page, n) {
+  for (let i = 0; i < n; i++) {
+    const step = await page.evaluate(() => window.ganvas.step);
+    await page.click("#full-step");
+    await page.waitForFunction((s) => window.ganvas.step === s + 1, step, { timeout: 60_000 });
+  }
+  return page.evaluate(() => window.ganvasPage.history().map((h) => [h.step, h.dLoss, h.gLoss, h.dReal, h.dFake]));
+}
+
 /** Records requestAnimationFrame intervals (ms) until `stopFrames` is called. */
 export async function startFrames(page) {
   await page.evaluate(() => {

@@ -3,16 +3,10 @@
 // ignored. CPU backend: deterministic and fast here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, open, waitReady } from "./browser.mjs";
+import { fullSteps, launch, open, waitReady } from "./browser.mjs";
 
-const firstSteps = async (page) => {
-  for (let i = 0; i < 3; i++) {
-    const step = await page.evaluate(() => window.ganvas.step);
-    await page.click("#full-step");
-    await page.waitForFunction((n) => window.ganvas.step === n + 1, step, { timeout: 60_000 });
-  }
-  return page.evaluate(() => window.ganvasPage.history().map((h) => [h.dLoss, h.gLoss]));
-};
+// The D and G losses of the first 3 full steps.
+const firstSteps = async (page) => (await fullSteps(page, 3)).map(([, dLoss, gLoss]) => [dLoss, gLoss]);
 
 test("share link: settings go into the hash; a fresh browser opening it gets the same run", async () => {
   let link, settings, losses;

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { SITE, launch, open, waitReady } from "./browser.mjs";
+import { SITE, fullSteps, launch, open, waitReady } from "./browser.mjs";
 
 const ORIGIN = new URL(SITE).origin;
 
@@ -22,15 +22,6 @@ function assertSameOrigin(urls) {
   const away = urls.filter((u) => !u.startsWith(`${ORIGIN}/`) && !/^(blob|data):/.test(u));
   assert.deepEqual(away, [], "requests that left the origin");
   assert.ok(urls.length > 5, "the session was recorded");
-}
-
-async function fullSteps(page, n) {
-  for (let i = 0; i < n; i++) {
-    const step = await page.evaluate(() => window.ganvas.step);
-    await page.click("#full-step");
-    await page.waitForFunction((s) => window.ganvas.step === s + 1, step, { timeout: 60_000 });
-  }
-  return page.evaluate(() => window.ganvasPage.history().map((h) => [h.step, h.dLoss, h.gLoss, h.dReal, h.dFake]));
 }
 
 async function downloadOf(page, selector) {

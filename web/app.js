@@ -287,11 +287,7 @@
     describe(backend);
     classifierBytes = fetchBytes(CLASSIFIER);
     classifierBytes.catch(() => {}); // reported when it is used, after the first step
-    api.backend = backend.backend;
-    api.backendNote = backend.backendNote;
-    const badge = $("backend");
-    badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
-    badge.classList.add(api.backend === "WebGPU" ? "gpu" : "cpu");
+    showBackend(backend);
     drawGrid($("real"), await run("realDigits", { n: 64 }));
     await drawSamples();
     $("train").disabled = false;
@@ -340,6 +336,15 @@
       api.link.pretrained = false;
       return `The pretrained model could not be loaded (${error.message}), so training starts from scratch.`;
     }
+  }
+
+  // The backend a worker's run got, in the badge.
+  function showBackend(backend) {
+    api.backend = backend.backend;
+    api.backendNote = backend.backendNote;
+    const badge = $("backend");
+    badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
+    badge.className = `badge ${api.backend === "WebGPU" ? "gpu" : "cpu"}`;
   }
 
   function toggle() {
@@ -518,32 +523,11 @@
     generation += 1;
     const datasetChanged = result.settings.dataset !== (api.settings && api.settings.dataset);
     describe(result);
-    api.diverged = false;
-    $("restore-offer").hidden = true;
     const { rows, ms } = historyFromTables(result.losses, result.quality);
-    history = rows;
-    quality = ms;
-    speedMarks = [];
-    api.step = result.step;
-    api.lastStats = history.length ? history[history.length - 1] : null;
-    $("step").textContent = String(result.step);
-    setDUpdates(result.dUpdates);
-    bestCovered = Math.max(0, ...quality.map((m) => m.digitsCovered));
-    api.metrics = quality.length ? quality[quality.length - 1] : null;
-    api.collapseWarning = false;
-    lastEval = { step: result.step, endedAt: performance.now(), ms: lastEval.ms || api.firstStepMs || 0 };
-    snapshotDueAt = trainedMs; // kept again after the next chunk trains finitely
-    drawPlots();
-    drawQuality();
-    showNeighboursHint();
-    api.restarts += 1;
-    emit("restart");
-    if (datasetChanged) {
-      drawGrid($("real"), await run("realDigits", { n: 64 }));
-      if (api.classifier === "ready" && result.settings.dataset !== "mnist") api.classifier = "waiting";
-    }
+    await showRun({ step: result.step, dUpdates: result.dUpdates, rows, ms });
+    if (datasetChanged) await showData();
+    // After a lost GPU, a fresh worker needs the classifier again.
     if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
-    await drawSamples();
     page.updateLink();
     return result;
   }
@@ -592,16 +576,12 @@
       const backend = await call("create", { images, labels, options }, [images.buffer, labels.buffer]);
       run = call;
       page.call = call;
-      api.backend = backend.backend;
-      api.backendNote = backend.backendNote;
-      const badge = $("backend");
-      badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
-      badge.className = `badge ${api.backend === "WebGPU" ? "gpu" : "cpu"}`;
+      showBackend(backend);
       if (api.classifier === "ready" || api.classifier === "loading") api.classifier = "waiting";
       if (lastGood) await loadRun(lastGood.bytes.slice());
       else {
         describe(backend);
-        await cleared();
+        await showRun();
       }
       if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
       api.recoveries += 1;
@@ -706,33 +686,45 @@
     stop();
     generation += 1;
     await run("reset");
-    await cleared();
+    await showRun();
     setStatus("Reset to step 0 with the same seed. Press Train.");
   }
 
-  // After Reset or a new run: every panel back to step 0.
-  async function cleared() {
-    snapshotDueAt = trainedMs;
+  // Every panel shows the run the worker now holds: a new one at step 0 (Reset, new settings), or
+  // a loaded one with its counters and history (`rows` of losses, `ms` of measurements).
+  async function showRun({ step = 0, dUpdates = 0, rows = [], ms = [] } = {}) {
+    snapshotDueAt = trainedMs; // kept again after the next chunk trains finitely
     api.diverged = false;
     $("restore-offer").hidden = true;
-    history = [];
+    history = rows;
+    quality = ms;
     speedMarks = [];
-    api.step = 0;
-    api.lastStats = null;
-    $("step").textContent = "0";
+    api.step = step;
+    api.lastStats = history.length ? history[history.length - 1] : null;
+    $("step").textContent = String(step);
     $("speed").textContent = "0";
-    quality = [];
-    bestCovered = 0;
-    lastEval = { step: -1, endedAt: performance.now(), ms: api.firstStepMs || 0 };
-    api.metrics = null;
+    bestCovered = Math.max(0, ...quality.map((m) => m.digitsCovered));
+    // A new run is measured from its first step; a loaded one once it has trained past its file.
+    lastEval =
+      step > 0 || rows.length > 0
+        ? { step, endedAt: performance.now(), ms: lastEval.ms || api.firstStepMs || 0 }
+        : { step: -1, endedAt: performance.now(), ms: api.firstStepMs || 0 };
+    api.metrics = quality.length ? quality[quality.length - 1] : null;
     api.collapseWarning = false;
     drawPlots();
     drawQuality();
     showNeighboursHint();
-    setDUpdates(0);
+    setDUpdates(dUpdates);
     api.restarts += 1;
     emit("restart");
     await drawSamples();
+  }
+
+  // The run's data set changed: its real images, and the classifier only where it measures them.
+  async function showData() {
+    if (api.classifier === "ready" && api.settings.dataset !== "mnist") api.classifier = "waiting";
+    drawGrid($("real"), await run("realDigits", { n: 64 }));
+    if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
   }
 
   // New settings: live ones apply to the running run; others start a new run (the worker decides).
@@ -751,10 +743,8 @@
     if (result.how === "restarted") {
       stop();
       generation += 1;
-      if (api.classifier === "ready" && result.settings.dataset !== "mnist") api.classifier = "waiting";
-      await cleared();
-      drawGrid($("real"), await run("realDigits", { n: 64 }));
-      if (api.classifier === "waiting" && api.firstStepMs !== null) loadClassifier();
+      await showRun();
+      await showData();
     } else if (wasRunning && !api.running) {
       go();
     }

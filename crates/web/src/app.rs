@@ -50,7 +50,11 @@ struct Session {
 
 impl Session {
     fn new(config: TrainConfig, device: &Device, data: &Mnist) -> Self {
-        let trainer = Trainer::new(config, device, data);
+        Self::of(Trainer::new(config, device, data))
+    }
+
+    /// A session around a run, new or loaded.
+    fn of(trainer: Trainer) -> Self {
         let fixed_noise = trainer.fixed_noise(SAMPLE_COUNT);
         Self {
             trainer,
@@ -96,6 +100,12 @@ async fn read_all(tensors: Vec<Tensor<1>>) -> Result<Vec<Vec<f32>>, JsValue> {
         .into_iter()
         .map(|d| d.try_to_vec::<f32>().unwrap_or_default())
         .collect())
+}
+
+/// A data set's two gzipped IDX files, decoded.
+fn read_dataset(images_gz: &[u8], labels_gz: &[u8]) -> Result<Mnist, JsError> {
+    Mnist::from_idx_gz(images_gz, labels_gz)
+        .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))
 }
 
 fn flat(t: Tensor<2>) -> Tensor<1> {
@@ -199,8 +209,7 @@ impl Ganvas {
     ) -> Result<Ganvas, JsError> {
         let options = options_from(options)?;
         let config = options.train_config().map_err(|e| JsError::new(&e))?;
-        let data = Mnist::from_idx_gz(&images_gz, &labels_gz)
-            .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))?;
+        let data = read_dataset(&images_gz, &labels_gz)?;
         let backend = backend::init(options.backend).await;
         let session = Session::new(config, &backend.device, &data);
         Ok(Ganvas {
@@ -438,9 +447,7 @@ impl Ganvas {
             let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
                 return Err(JsError::new("a new data set needs its files"));
             };
-            let data = Mnist::from_idx_gz(&images, &labels)
-                .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))?;
-            *self.data.borrow_mut() = Rc::new(data);
+            *self.data.borrow_mut() = Rc::new(read_dataset(&images, &labels)?);
         }
         *self.session.borrow_mut() = Session::new(config, &self.backend.device, &self.data());
         Ok("restarted".into())
@@ -584,20 +591,12 @@ impl Ganvas {
             let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
                 return Err(JsError::new("this checkpoint's data set needs its files").into());
             };
-            Rc::new(
-                Mnist::from_idx_gz(&images, &labels)
-                    .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))?,
-            )
+            Rc::new(read_dataset(&images, &labels)?)
         };
         let trainer = saved
             .into_trainer(&self.backend.device, &data)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        let fixed_noise = trainer.fixed_noise(SAMPLE_COUNT);
-        *self.session.borrow_mut() = Session {
-            trainer,
-            fixed_noise,
-            search: None,
-        };
+        *self.session.borrow_mut() = Session::of(trainer);
         *self.data.borrow_mut() = data;
         let out = js_sys::Object::new();
         set(&out, "step", (saved.step as f64).into())?;
