@@ -150,9 +150,16 @@ test("the quality panels update during training, and a clicked sample shows its 
     assert.match(await page.textContent("#quality-readout"), /once training starts/);
     // The classifier goes to the device only after the first training step, so it cannot delay it.
     assert.equal(await page.evaluate(() => window.ganvas.classifier), "waiting");
+    // One step per frame, so that the first measurement sees a generator that has barely trained.
+    await page.selectOption("#speed-control", "1");
     await page.click("#train");
     await page.waitForFunction(() => window.ganvas.evaluations >= 1, null, { timeout: STEP_TIMEOUT });
-    const first = await page.evaluate(() => window.ganvas.metrics.step);
+    const early = await page.evaluate(() => window.ganvas.metrics);
+    const first = early.step;
+    // The classifier learned that noise is no digit: an untrained generator covers none.
+    assert.ok(first < 150, `the first measurement came at step ${first}`);
+    assert.equal(early.digitsCovered, 0, `step ${first}: ${JSON.stringify(early.histogram)}`);
+    await page.selectOption("#speed-control", "0");
     const m = await checkQuality(page, 3);
     assert.ok(m.step > first, "later measurements are of later steps");
     assert.ok(await page.evaluate(() => window.ganvas.running), "measuring does not stop training");

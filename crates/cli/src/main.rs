@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use burn::prelude::*;
 use clap::{Parser, Subcommand};
-use ganvas_core::classifier::{ClassifierTraining, accuracy, train_classifier};
+use ganvas_core::classifier::{ClassifierTraining, accuracy, calibration, train_classifier};
 use ganvas_core::data::Dataset;
 use ganvas_core::data::Mnist;
 use ganvas_core::loss::GanLoss;
 use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics, reference};
-use ganvas_core::model::{IMAGE_PIXELS, ModelConfig};
+use ganvas_core::model::{CLASSES, IMAGE_PIXELS, ModelConfig};
+use ganvas_core::outliers::early_generator_images;
 use ganvas_core::preset::{preset, presets};
 use ganvas_core::resume::RunHistory;
 use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
@@ -97,7 +98,7 @@ enum ClassifierCommand {
     Train {
         #[arg(long, default_value = "www/models/classifier.ganvas")]
         out: PathBuf,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 30)]
         epochs: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -141,6 +142,10 @@ struct GameArgs {
     /// A conditional GAN (G is told which digit to draw).
     #[arg(long)]
     conditional: Option<bool>,
+    /// Batch norm in G (and LeakyReLU in the MLP generator): on by default; off gives the
+    /// networks as first built.
+    #[arg(long)]
+    batch_norm: Option<bool>,
     /// Size of the noise vector z.
     #[arg(long)]
     latent: Option<usize>,
@@ -196,6 +201,9 @@ impl GameArgs {
             c.model.architecture = widths.architecture;
             c.model.generator_hidden = widths.generator_hidden;
             c.model.discriminator_hidden = widths.discriminator_hidden;
+        }
+        if let Some(v) = self.batch_norm {
+            c.model.batch_norm = v;
         }
         if let Some(v) = self.conditional {
             c.model.conditional = v;
@@ -405,7 +413,9 @@ fn train(
             let metrics = measure(evaluator, images, &data)?;
             eval_time += t.elapsed().as_secs_f64();
             let train_s = started.elapsed().as_secs_f64() - eval_time;
-            bar.suspend(|| println!("{}", metrics_json(trainer.step, &metrics, Some(train_s))));
+            let conditional = trainer.config.model.conditional;
+            let line = metrics_json(trainer.step, &metrics, Some(train_s), conditional);
+            bar.suspend(|| println!("{line}"));
         }
         Ok(())
     };
@@ -476,9 +486,15 @@ fn measure(evaluator: &Evaluator, images: Tensor<2>, data: &Mnist) -> Result<Met
 }
 
 /// One JSON line of metrics (`train_s`: training wall time so far, evaluation excluded).
-fn metrics_json(step: u64, m: &Metrics, train_s: Option<f64>) -> String {
+/// For a conditional model, `asked_for` is the share of samples classified as the digit asked for
+/// (the evaluation noise asks sample i for digit i % 10).
+fn metrics_json(step: u64, m: &Metrics, train_s: Option<f64>, conditional: bool) -> String {
     let histogram: Vec<String> = m.coverage.histogram.iter().map(u32::to_string).collect();
-    let time = train_s.map_or(String::new(), |t| format!(",\"train_s\":{t:.1}"));
+    let mut time = train_s.map_or(String::new(), |t| format!(",\"train_s\":{t:.1}"));
+    if conditional {
+        let asked = m.agreement(|i| (i % CLASSES) as u8);
+        time = format!(",\"asked_for\":{asked:.4}{time}");
+    }
     format!(
         "{{\"step\":{step},\"samples\":{},\"classifier_score\":{:.3},\"fid\":{:.3},\"coverage\":{},\"coverage_kl\":{:.4},\"histogram\":[{}],\"copy_rate\":{:.4},\"median_copy_ratio\":{:.3},\"diversity\":{:.3}{time}}}",
         m.samples,
@@ -509,7 +525,11 @@ fn evaluate_checkpoint(
     let z = evaluation_noise(&config.model, config.seed, eval.samples, &device);
     let metrics = measure(&evaluator, checkpoint.generator.sample(&z), &data)?;
     if json {
-        println!("{}", metrics_json(checkpoint.step, &metrics, None));
+        let conditional = config.model.conditional;
+        println!(
+            "{}",
+            metrics_json(checkpoint.step, &metrics, None, conditional)
+        );
     } else {
         let c = &metrics.coverage;
         println!("step                {}", checkpoint.step);
@@ -543,7 +563,9 @@ fn classifier_train(
     let data = load_data(data_dir)?;
     let device = Device::flex();
     let started = Instant::now();
-    let classifier = train_classifier(&training, &data, &device, |epoch, loss| {
+    let early = pollster::block_on(early_generator_images(256, &device))
+        .map_err(|e| format!("drawing untrained generators' images failed: {e:?}"))?;
+    let classifier = train_classifier(&training, &data, &early, &device, |epoch, loss| {
         let loss: f32 = pollster::block_on(loss.into_data_async())
             .ok()
             .and_then(|d| d.try_to_vec::<f32>().ok())
@@ -560,6 +582,13 @@ fn classifier_train(
         .map_err(|e| format!("measuring accuracy failed: {e:?}"))?;
     let reference = pollster::block_on(reference(&classifier, &data, &device))
         .map_err(|e| format!("measuring the held-out digits failed: {e:?}"))?;
+    let calibrated = pollster::block_on(calibration(&classifier, &data, &heldout, 0.9, &device))
+        .map_err(|e| format!("measuring calibration failed: {e:?}"))?;
+    println!(
+        "held-out digits predicted with p >= 0.9: {:.1}%, of which {:.2}% are right",
+        calibrated.confident_share * 100.0,
+        calibrated.confident_accuracy * 100.0
+    );
     let file = ClassifierFile {
         config: training.model.clone(),
         training,

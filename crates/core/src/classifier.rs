@@ -8,11 +8,12 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{ExecutionError, Int};
 
 use crate::data::{BatchSampler, Mnist};
 use crate::model::IMAGE_PIXELS;
+use crate::outliers::OutlierSampler;
 use crate::rng::{RunRng, Stream};
 
 /// conv3x3(1->c1) ReLU maxpool2 -> conv3x3(c1->c2) ReLU maxpool2 -> linear(c2*7*7 -> features) ReLU
@@ -96,7 +97,8 @@ impl Classifier {
 pub struct ClassifierTraining {
     #[config(default = "ClassifierConfig::new()")]
     pub model: ClassifierConfig,
-    #[config(default = 20)]
+    /// 30: with outlier exposure, 20 epochs left the held-out digits' score at 9.29 (30: 9.63).
+    #[config(default = 30)]
     pub epochs: usize,
     #[config(default = 64)]
     pub batch_size: usize,
@@ -106,15 +108,25 @@ pub struct ClassifierTraining {
     /// not depend on exact centring, which generated digits do not always have.
     #[config(default = 2)]
     pub max_shift: usize,
+    /// Non-digits added to each batch (`outliers.rs`), whose target is the uniform prediction:
+    /// outlier exposure (Hendrycks et al. 2019).
+    #[config(default = 32)]
+    pub outliers: usize,
+    /// Weight of the outliers' loss (cross-entropy to uniform) beside the digits' loss.
+    #[config(default = 0.5)]
+    pub outlier_weight: f64,
     #[config(default = 7)]
     pub seed: u64,
 }
 
-/// Trains a classifier on `data`'s training split. `progress(epoch, mean_loss)` is called after
-/// each epoch with the epoch's mean loss, still on the device.
+/// Trains a classifier on `data`'s training split, with `training.outliers` non-digits per batch
+/// (`early`: images of untrained generators, `outliers::early_generator_images`).
+/// `progress(epoch, mean_loss)` is called after each epoch with the epoch's mean loss, still on
+/// the device.
 pub fn train_classifier(
     training: &ClassifierTraining,
     data: &Mnist,
+    early: &[f32],
     device: &Device,
     mut progress: impl FnMut(usize, Tensor<1>),
 ) -> Classifier {
@@ -126,6 +138,7 @@ pub fn train_classifier(
     let batches_per_epoch = train.len().div_ceil(training.batch_size);
     let mut sampler = BatchSampler::new(train, training.seed);
     let mut shifts = RunRng::new(training.seed, Stream::ClassifierBatches);
+    let mut outliers = OutlierSampler::new(training.seed);
     for epoch in 1..=training.epochs {
         let mut loss_sum = Tensor::<1>::zeros([1], &device);
         for _ in 0..batches_per_epoch {
@@ -138,13 +151,20 @@ pub fn train_classifier(
                 pixels.extend(shift(data.image(i), dy, dx));
             }
             let labels: Vec<i64> = indices.iter().map(|&i| data.label(i) as i64).collect();
+            let (digits, odd) = (indices.len(), training.outliers);
+            pixels.extend(outliers.batch(odd, data, early));
             let images = Tensor::from_data(
-                TensorData::new(pixels, [indices.len(), IMAGE_PIXELS]),
+                TensorData::new(pixels, [digits + odd, IMAGE_PIXELS]),
                 &device,
             );
-            let targets =
-                Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), &device);
-            let loss = loss_fn.forward(model.forward(images).logits, targets);
+            let targets = Tensor::<1, Int>::from_data(TensorData::new(labels, [digits]), &device);
+            let logits = model.forward(images).logits; // [digits + odd, 10]
+            let mut loss = loss_fn.forward(logits.clone().narrow(0, 0, digits), targets);
+            if odd > 0 {
+                // Cross-entropy to the uniform prediction: mean over classes of -log p.
+                let uniform = log_softmax(logits.narrow(0, digits, odd), 1).mean().neg();
+                loss = loss + uniform * training.outlier_weight;
+            }
             loss_sum = loss_sum + loss.clone().detach();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(training.lr, model, grads);
@@ -155,7 +175,7 @@ pub fn train_classifier(
 }
 
 /// A 28x28 image shifted by (dy, dx) pixels, filled with background (-1).
-fn shift(image: &[f32], dy: isize, dx: isize) -> impl Iterator<Item = f32> + '_ {
+pub(crate) fn shift(image: &[f32], dy: isize, dx: isize) -> impl Iterator<Item = f32> + '_ {
     (0..28isize).flat_map(move |y| {
         (0..28isize).map(move |x| {
             let (sy, sx) = (y - dy, x - dx);
@@ -203,6 +223,50 @@ pub async fn accuracy(
             .count();
     }
     Ok(correct as f64 / indices.len().max(1) as f64)
+}
+
+/// How far the classifier's confidence can be trusted on real digits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    /// Share of the digits predicted with probability >= `threshold`.
+    pub confident_share: f64,
+    /// Of those, the share predicted correctly.
+    pub confident_accuracy: f64,
+    pub threshold: f32,
+}
+
+/// The calibration of `classifier` at `threshold` on the given digits of `data`.
+pub async fn calibration(
+    classifier: &Classifier,
+    data: &Mnist,
+    indices: &[usize],
+    threshold: f32,
+    device: &Device,
+) -> Result<Calibration, ExecutionError> {
+    let (mut confident, mut right) = (0usize, 0usize);
+    for chunk in indices.chunks(500) {
+        let images = Tensor::from_data(
+            TensorData::new(data.gather(chunk), [chunk.len(), IMAGE_PIXELS]),
+            device,
+        );
+        let probs = burn::tensor::activation::softmax(classifier.forward(images).logits, 1);
+        let probs: Vec<f32> = probs.into_data_async().await?.iter::<f32>().collect();
+        for (&i, row) in chunk.iter().zip(probs.chunks_exact(10)) {
+            let (best, p) = row
+                .iter()
+                .enumerate()
+                .fold((0, f32::MIN), |a, (c, &p)| if p > a.1 { (c, p) } else { a });
+            if p >= threshold {
+                confident += 1;
+                right += usize::from(usize::from(data.label(i)) == best);
+            }
+        }
+    }
+    Ok(Calibration {
+        confident_share: confident as f64 / indices.len().max(1) as f64,
+        confident_accuracy: right as f64 / confident.max(1) as f64,
+        threshold,
+    })
 }
 
 #[cfg(test)]

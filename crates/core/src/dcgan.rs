@@ -1,8 +1,8 @@
 //! The DCGAN-style pair (Radford et al. 2015), scaled down to 28x28 digits: G upsamples a 7x7 map
 //! with two stride-2 transposed convolutions, D downsamples with two stride-2 convolutions. As in
-//! the paper: no pooling, ReLU in G and tanh at its output, LeakyReLU(0.2) in D, 4x4 kernels. Unlike
-//! it: no batch norm, so a training step is one plain function of its batch (no running
-//! statistics to keep in step mode, in checkpoints, or between backends).
+//! the paper: no pooling, batch norm and ReLU in G and tanh at its output, LeakyReLU(0.2) in D, 4x4
+//! kernels. Batch norm is in G only (`norm.rs` says which statistics it uses); D has none, so its
+//! verdict on an image never depends on the rest of the batch.
 
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
@@ -11,6 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu};
 
 use crate::model::{IMAGE_PIXELS, linear};
+use crate::norm::BatchNorm;
 use crate::rng::RunRng;
 
 /// z -> linear -> [c1, 7, 7] -> up 4x4/2 -> [c2, 14, 14] -> up 4x4/2 -> [1, 28, 28], tanh.
@@ -19,6 +20,8 @@ pub struct DcganGenerator {
     project: Linear,
     up1: ConvTranspose2d,
     up2: ConvTranspose2d,
+    /// After the projection and after `up1`, with batch norm; empty without.
+    norms: Vec<BatchNorm>,
     channels: usize,
 }
 
@@ -32,21 +35,36 @@ pub struct DcganDiscriminator {
 }
 
 impl DcganGenerator {
-    pub fn new(input: usize, [c1, c2]: [usize; 2], rng: &mut RunRng, device: &Device) -> Self {
+    pub fn new(
+        input: usize,
+        [c1, c2]: [usize; 2],
+        batch_norm: bool,
+        rng: &mut RunRng,
+        device: &Device,
+    ) -> Self {
+        let norms = match batch_norm {
+            true => vec![BatchNorm::new(c1, device), BatchNorm::new(c2, device)],
+            false => Vec::new(),
+        };
         Self {
             project: linear(input, c1 * 49, rng, device),
             up1: up(c1, c2, rng, device),
             up2: up(c2, 1, rng, device),
+            norms,
             channels: c1,
         }
     }
 
-    /// `x`: [n, latent (+ label embedding)].
-    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+    /// `x`: [n, latent (+ label embedding)]; batch statistics from its first `stats_rows` rows.
+    pub fn forward(&self, x: Tensor<2>, stats_rows: usize) -> Tensor<2> {
         let n = x.dims()[0];
-        let x = relu(self.project.forward(x)); // [n, c1 * 49]
-        let x = x.reshape([n, self.channels, 7, 7]); // [n, c1, 7, 7]
-        let x = relu(self.up1.forward(x)); // [n, c2, 14, 14]
+        let norm = |i: usize, x: Tensor<4>| match self.norms.get(i) {
+            Some(norm) => norm.forward(x, stats_rows),
+            None => x,
+        };
+        let x = self.project.forward(x).reshape([n, self.channels, 7, 7]); // [n, c1, 7, 7]
+        let x = relu(norm(0, x)); // [n, c1, 7, 7]
+        let x = relu(norm(1, self.up1.forward(x))); // [n, c2, 14, 14]
         let x = self.up2.forward(x).tanh(); // [n, 1, 28, 28]
         x.reshape([n, IMAGE_PIXELS]) // [n, 784]
     }

@@ -9,6 +9,8 @@ pub mod latent;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod norm;
+pub mod outliers;
 pub mod preset;
 pub mod resume;
 pub mod rng;

@@ -394,6 +394,22 @@ pub struct Metrics {
     /// Mean distance between two samples, relative to the same for real held-out digits: about 1
     /// for varied samples, near 0 when the generator draws the same image again and again.
     pub diversity: f64,
+    /// The class the classifier finds most likely for each sample, sure or not.
+    pub predicted: Vec<u8>,
+}
+
+impl Metrics {
+    /// The share of samples predicted as the class `asked(i)` that sample i was asked for (a
+    /// conditional generator's evaluation noise asks sample i for digit i % 10).
+    pub fn agreement(&self, asked: impl Fn(usize) -> u8) -> f64 {
+        let hits = self
+            .predicted
+            .iter()
+            .enumerate()
+            .filter(|&(i, &p)| p == asked(i))
+            .count();
+        hits as f64 / self.predicted.len().max(1) as f64
+    }
 }
 
 /// Mean L2 distance over all pairs of the 784-pixel `images` (0 for fewer than two).
@@ -593,6 +609,13 @@ impl Evaluator {
             copy_rate: ratios.iter().filter(|&&r| r < COPY_RATIO).count() as f64 / n as f64,
             median_copy_ratio: median(&ratios),
             diversity: mean_pairwise_distance(&pixels) / self.real_diversity,
+            predicted: probs
+                .chunks_exact(CLASSES)
+                .map(|row| {
+                    let best = row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1));
+                    best.map_or(0, |(c, _)| c as u8)
+                })
+                .collect(),
         })
     }
 }

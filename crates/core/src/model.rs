@@ -9,6 +9,7 @@ use burn::tensor::activation::{leaky_relu, relu};
 use serde::{Deserialize, Serialize};
 
 use crate::dcgan::{DcganDiscriminator, DcganGenerator};
+use crate::norm::BatchNorm;
 use crate::rng::{RunRng, Stream};
 
 /// Pixels in one flattened 28x28 image.
@@ -21,7 +22,7 @@ pub enum Architecture {
     /// Fully connected layers on the 784 pixels (the seed GAN).
     Mlp,
     /// Transposed convolutions up from 7x7 in G, strided convolutions down to 7x7 in D
-    /// (Radford et al. 2015, scaled down to 28x28, without batch norm).
+    /// (Radford et al. 2015, scaled down to 28x28).
     Dcgan,
 }
 
@@ -51,7 +52,17 @@ pub struct ModelConfig {
     /// Negative slope of the discriminator's LeakyReLUs: a little gradient flows for negative inputs.
     #[config(default = 0.2)]
     pub leaky_slope: f64,
+    /// Batch norm in G after each hidden layer (`norm.rs`), and in the MLP generator LeakyReLU
+    /// instead of ReLU: the established recipes (DCGAN; MLP GANs), which learn digits many times
+    /// sooner (README, "Digits in a thousand steps"). Off: the networks as first built here; files
+    /// saved before this setting existed load with it off.
+    #[config(default = true)]
+    pub batch_norm: bool,
 }
+
+/// Rows of the reference batch whose statistics normalise drawn images (`norm.rs`): the run's
+/// fixed grid noise.
+pub const REFERENCE_ROWS: usize = 64;
 
 /// The largest width and latent size accepted: keeps a typo from allocating gigabytes.
 pub const MAX_WIDTH: usize = 2048;
@@ -118,19 +129,39 @@ impl ModelConfig {
                     &mut rng,
                     device,
                 );
-                GeneratorBody::Mlp(MlpGenerator { hidden, output })
+                let norms = self.norms(&self.generator_hidden, device);
+                GeneratorBody::Mlp(MlpGenerator {
+                    hidden,
+                    norms,
+                    output,
+                    leaky_slope: self.leaky_slope,
+                })
             }
             Architecture::Dcgan => GeneratorBody::Dcgan(DcganGenerator::new(
                 input,
                 [self.generator_hidden[0], self.generator_hidden[1]],
+                self.batch_norm,
                 &mut rng,
                 device,
             )),
         };
         let label = self
             .conditional
-            .then(|| embedding(CLASSES, label_dim, &mut rng, device));
-        let generator = Generator { body, label };
+            .then(|| embedding(CLASSES, label_dim, 1.0, &mut rng, device));
+        let reference = self.batch_norm.then(|| {
+            let latent = Latent::fixed(self, seed, Stream::FixedSamples, REFERENCE_ROWS, device);
+            (latent.z, latent.labels)
+        });
+        let (reference_z, reference_labels) = match reference {
+            Some((z, labels)) => (Some(z), labels),
+            None => (None, None),
+        };
+        let generator = Generator {
+            body,
+            label,
+            reference_z,
+            reference_labels,
+        };
 
         let (body, features) = match self.architecture {
             Architecture::Mlp => {
@@ -165,15 +196,26 @@ impl ModelConfig {
             }
         };
         let (features, output) = features;
+        // Scaled so that <embed(label), features> starts as large as the plain logit: with N(0, 1)
+        // entries, a sum over thousands of features saturated D at step 0.
+        let scale = 1.0 / (features as f32).sqrt();
         let projection = self
             .conditional
-            .then(|| embedding(CLASSES, features, &mut rng, device));
+            .then(|| embedding(CLASSES, features, scale, &mut rng, device));
         let discriminator = Discriminator {
             body,
             output,
             projection,
         };
         (generator, discriminator)
+    }
+
+    /// A batch norm for each hidden layer of G, when the config asks for them.
+    fn norms(&self, widths: &[usize], device: &Device) -> Vec<BatchNorm> {
+        match self.batch_norm {
+            true => widths.iter().map(|&w| BatchNorm::new(w, device)).collect(),
+            false => Vec::new(),
+        }
     }
 }
 
@@ -209,9 +251,15 @@ pub(crate) fn linear(d_input: usize, d_output: usize, rng: &mut RunRng, device: 
 }
 
 /// A label embedding: a learned vector per class, looked up by multiplying a one-hot row by the
-/// table (no gather, so it runs on every backend's plain matmul). N(0, 1) init, as `nn.Embedding`.
-fn embedding(classes: usize, dim: usize, rng: &mut RunRng, device: &Device) -> Linear {
-    let weight = TensorData::new(rng.normal(classes * dim), [classes, dim]);
+/// table (no gather, so it runs on every backend's plain matmul). N(0, scale^2) init: `nn.Embedding`'s
+/// N(0, 1) for scale 1.
+fn embedding(classes: usize, dim: usize, scale: f32, rng: &mut RunRng, device: &Device) -> Linear {
+    let values = rng
+        .normal(classes * dim)
+        .into_iter()
+        .map(|v| v * scale)
+        .collect();
+    let weight = TensorData::new(values, [classes, dim]);
     Linear {
         weight: Param::from_data(weight, device),
         bias: None,
@@ -235,6 +283,26 @@ pub struct Latent {
 }
 
 impl Latent {
+    /// `n` latents from `stream` of a run with this seed; a conditional model gets labels 0, 1,
+    /// ..., 9, 0, 1, ... in turn.
+    pub fn fixed(
+        model: &ModelConfig,
+        seed: u64,
+        stream: Stream,
+        n: usize,
+        device: &Device,
+    ) -> Self {
+        let z = RunRng::new(seed, stream).normal(n * model.latent_dim);
+        let labels = model.conditional.then(|| {
+            let labels: Vec<u8> = (0..n).map(|i| (i % CLASSES) as u8).collect();
+            one_hot(&labels, device)
+        });
+        Latent {
+            z: Tensor::from_data(TensorData::new(z, [n, model.latent_dim]), device),
+            labels,
+        }
+    }
+
     /// Rows `start..start + len`.
     pub fn narrow(&self, start: usize, len: usize) -> Latent {
         Latent {
@@ -250,7 +318,10 @@ impl Latent {
 #[derive(Module, Debug)]
 pub struct MlpGenerator {
     hidden: Vec<Linear>,
+    /// One per hidden layer with batch norm; empty without (then the activations are ReLU).
+    norms: Vec<BatchNorm>,
     output: Linear,
+    leaky_slope: f64,
 }
 
 // One of each network exists per run: the size difference between variants costs nothing.
@@ -267,6 +338,11 @@ pub struct Generator {
     body: GeneratorBody,
     /// The label embedding of a conditional generator: its output is appended to z.
     label: Option<Linear>,
+    /// With batch norm: the reference batch ([`REFERENCE_ROWS`] latents of the run's grid noise)
+    /// whose statistics normalise drawn images. Constants made from the seed: never trained or
+    /// saved.
+    reference_z: Option<Tensor<2>>,
+    reference_labels: Option<Tensor<2>>,
 }
 
 /// The discriminator's layers up to its last hidden features.
@@ -295,8 +371,37 @@ pub struct Discriminator {
 }
 
 impl Generator {
+    /// A training batch: batch norm uses this batch's own statistics.
     /// `labels`: one-hot [n, 10], required by a conditional generator and ignored otherwise.
     pub fn forward(&self, z: Tensor<2>, labels: Option<Tensor<2>>) -> Tensor<2> {
+        let n = z.dims()[0];
+        self.forward_rows(z, labels, n)
+    }
+
+    /// Images drawn outside training: batch norm uses the reference batch's statistics, so each
+    /// image depends on its own latent only. [n, 784]
+    pub fn sample(&self, latent: &Latent) -> Tensor<2> {
+        let (z, labels) = (latent.z.clone(), latent.labels.clone());
+        let n = z.dims()[0];
+        let Some(reference) = &self.reference_z else {
+            return self.forward_rows(z, labels, n);
+        };
+        let rows = reference.dims()[0];
+        let z = Tensor::cat(vec![reference.clone(), z], 0); // [rows + n, latent]
+        let labels = match (&self.reference_labels, labels) {
+            (Some(r), Some(l)) => Some(Tensor::cat(vec![r.clone(), l], 0)), // [rows + n, 10]
+            _ => None,
+        };
+        self.forward_rows(z, labels, rows).narrow(0, rows, n) // [n, 784]
+    }
+
+    /// The networks' forward pass, with batch statistics from the first `stats_rows` rows.
+    fn forward_rows(
+        &self,
+        z: Tensor<2>,
+        labels: Option<Tensor<2>>,
+        stats_rows: usize,
+    ) -> Tensor<2> {
         let x = match &self.label {
             Some(embed) => {
                 let labels = labels.expect("a conditional generator is always given labels");
@@ -307,18 +412,17 @@ impl Generator {
         match &self.body {
             GeneratorBody::Mlp(net) => {
                 let mut x = x;
-                for layer in &net.hidden {
-                    x = relu(layer.forward(x)); // [n, width]
+                for (i, layer) in net.hidden.iter().enumerate() {
+                    x = layer.forward(x); // [n, width]
+                    x = match net.norms.get(i) {
+                        Some(norm) => leaky_relu(norm.forward(x, stats_rows), net.leaky_slope),
+                        None => relu(x),
+                    };
                 }
                 net.output.forward(x).tanh() // [n, 784]
             }
-            GeneratorBody::Dcgan(net) => net.forward(x), // [n, 784]
+            GeneratorBody::Dcgan(net) => net.forward(x, stats_rows), // [n, 784]
         }
-    }
-
-    /// G of these latents. [n, 784]
-    pub fn sample(&self, latent: &Latent) -> Tensor<2> {
-        self.forward(latent.z.clone(), latent.labels.clone())
     }
 
     pub fn is_conditional(&self) -> bool {
@@ -371,6 +475,7 @@ mod tests {
     fn seed_model_has_the_specified_shapes() {
         let device = Device::flex();
         let (g, d) = ModelConfig::new().init(&device, 1);
+        // The layers, then each batch norm's gamma and beta.
         assert_eq!(
             weight_shapes(&g),
             vec![
@@ -378,10 +483,17 @@ mod tests {
                 vec![256],
                 vec![256, 512],
                 vec![512],
+                vec![256],
+                vec![256],
+                vec![512],
+                vec![512],
                 vec![512, 784],
                 vec![784]
             ]
         );
+        let (plain, _) = ModelConfig::new().with_batch_norm(false).init(&device, 1);
+        // Without batch norm: the layers alone, (100 + 1) * 256 + (256 + 1) * 512 + (512 + 1) * 784.
+        assert_eq!(plain.num_params(), 559_632);
         assert_eq!(
             weight_shapes(&d),
             vec![
@@ -393,7 +505,7 @@ mod tests {
                 vec![1]
             ]
         );
-        assert_eq!(g.num_params() + d.num_params(), 1_093_137);
+        assert_eq!(g.num_params() + d.num_params(), 1_093_137 + 2 * (256 + 512));
 
         let images = g.forward(Tensor::zeros([3, 100], &device), None);
         assert_eq!(images.dims(), [3, IMAGE_PIXELS]);
@@ -414,10 +526,10 @@ mod tests {
         let pixels: Vec<f32> = images.clone().into_data().try_to_vec().unwrap();
         assert!(pixels.iter().all(|p| (-1.0..=1.0).contains(p)));
         assert_eq!(d.forward(images, None).dims(), [5, 1]);
-        // G: 100 -> 64x7x7 (linear), 64 -> 32 (4x4 up), 32 -> 1 (4x4 up).
+        // G: 100 -> 64x7x7 (linear), 64 -> 32 (4x4 up), 32 -> 1 (4x4 up); batch norms on 64 and 32.
         assert_eq!(
             g.num_params(),
-            101 * 64 * 49 + (64 * 32 * 16 + 32) + (32 * 16 + 1)
+            101 * 64 * 49 + (64 * 32 * 16 + 32) + (32 * 16 + 1) + 2 * (64 + 32)
         );
         // D: 1 -> 32 (4x4 down), 32 -> 64 (4x4 down), 64x7x7 -> 1.
         assert_eq!(
@@ -432,8 +544,13 @@ mod tests {
         for model in [ModelConfig::new(), ModelConfig::dcgan()] {
             let (g, d) = model.with_conditional(true).init(&device, 3);
             let z = Tensor::<2>::ones([2, 100], &device);
-            let a = g.forward(z.clone(), Some(one_hot(&[3, 3], &device)));
-            let b = g.forward(z, Some(one_hot(&[3, 8], &device)));
+            let draw = |labels: &[u8]| {
+                g.sample(&Latent {
+                    z: z.clone(),
+                    labels: Some(one_hot(labels, &device)),
+                })
+            };
+            let (a, b) = (draw(&[3, 3]), draw(&[3, 8]));
             let (a, b): (Vec<f32>, Vec<f32>) = (
                 a.clone().into_data().try_to_vec().unwrap(),
                 b.into_data().try_to_vec().unwrap(),

@@ -244,8 +244,7 @@ impl SavedRun {
     /// Checks the container, the kind, the settings and the history. Never panics.
     pub fn parse(bytes: &[u8]) -> Result<Self, CheckpointError> {
         let file = GanvasFile::decode_kind(bytes, GAN_KIND)?;
-        let meta: GanMeta = serde_json::from_str(&file.meta)
-            .map_err(|e| CheckpointError::BadMeta(e.to_string()))?;
+        let meta = GanMeta::parse(&file.meta)?;
         check_config(&meta.config).map_err(CheckpointError::BadMeta)?;
         let mut history = RunHistory::default();
         if let Ok(b) = file.section("losses") {
@@ -382,7 +381,7 @@ mod tests {
         let t = saved.into_trainer(&Device::flex(), &data).unwrap();
         assert_eq!(
             (t.step, t.d_updates, t.optim_g.len(), t.optim_d.len()),
-            (3, 3, 4, 4)
+            (3, 3, 6, 4), // G: 2 layers and a batch norm; D: 2 layers
         );
         let csv = RunHistory::csv(&history().losses, &LOSS_COLUMNS);
         assert!(csv.starts_with("step,d_updates,d_loss,g_loss,d_real,d_fake,g_grad\n0,0.5,1,"));

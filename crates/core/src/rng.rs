@@ -101,7 +101,10 @@ mod tests {
     /// (the value is pinned, so a change of generator or draw shows here).
     #[test]
     fn seed_draws_are_pinned() {
-        assert_eq!(RunRng::new(42, Stream::Batches).seed(), 16_753_579_981_748_162_158);
+        assert_eq!(
+            RunRng::new(42, Stream::Batches).seed(),
+            16_753_579_981_748_162_158
+        );
     }
 
     #[test]
