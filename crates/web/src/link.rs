@@ -178,6 +178,7 @@ fn apply(link: &mut Link, key: &str, value: &str) -> Result<(), String> {
         "batch" => probe.batch_size = Some(number(value)?),
         "arch" => probe.architecture = Some(value.to_string()),
         "conditional" => probe.conditional = Some(flag(value)?),
+        "batchNorm" => probe.batch_norm = Some(flag(value)?),
         "latent" => probe.latent_dim = Some(number(value)?),
         "gWidths" => probe.generator_hidden = Some(list(value)?),
         "dWidths" => probe.discriminator_hidden = Some(list(value)?),
@@ -219,6 +220,7 @@ fn field_only(probe: &Settings, before: &Settings) -> Settings {
         batch_size: new!(batch_size),
         architecture: new!(architecture),
         conditional: new!(conditional),
+        batch_norm: new!(batch_norm),
         latent_dim: new!(latent_dim),
         generator_hidden: new!(generator_hidden),
         discriminator_hidden: new!(discriminator_hidden),
@@ -260,6 +262,10 @@ pub fn format(
     put(
         "conditional",
         s.conditional.map(|c| if c { "1" } else { "0" }.into()),
+    );
+    put(
+        "batchNorm",
+        s.batch_norm.map(|c| if c { "1" } else { "0" }.into()),
     );
     put("loss", s.loss.clone());
     put("lrG", s.lr_g.map(|x| x.to_string()));
@@ -361,7 +367,7 @@ mod tests {
         #[test]
         fn any_mix_of_real_keys_and_junk_parses_to_a_valid_run(
             fields in prop::collection::vec(
-                (prop::sample::select(vec!["preset", "seed", "batch", "arch", "conditional", "latent",
+                (prop::sample::select(vec!["preset", "seed", "batch", "arch", "conditional", "batchNorm", "latent",
                     "gWidths", "dWidths", "loss", "lrG", "lrD", "beta1", "dSteps", "realLabel", "clip",
                     "data", "autostart", "pretrained", "hide", "x"]),
                  "[-0-9a-z.,%<>\"=]{0,12}"),

@@ -37,6 +37,8 @@ pub struct Settings {
     /// "mlp" or "dcgan".
     pub architecture: Option<String>,
     pub conditional: Option<bool>,
+    /// Batch norm in G (and LeakyReLU in the MLP generator); off: the networks as first built.
+    pub batch_norm: Option<bool>,
     pub latent_dim: Option<usize>,
     pub generator_hidden: Option<Vec<usize>>,
     pub discriminator_hidden: Option<Vec<usize>>,
@@ -114,6 +116,9 @@ impl Settings {
         if let Some(v) = self.conditional {
             c.model.conditional = v;
         }
+        if let Some(v) = self.batch_norm {
+            c.model.batch_norm = v;
+        }
         if let Some(v) = self.latent_dim {
             c.model.latent_dim = v;
         }
@@ -159,6 +164,7 @@ impl Settings {
                 .into(),
             ),
             conditional: Some(c.model.conditional),
+            batch_norm: Some(c.model.batch_norm),
             latent_dim: Some(c.model.latent_dim),
             generator_hidden: Some(c.model.generator_hidden.clone()),
             discriminator_hidden: Some(c.model.discriminator_hidden.clone()),
