@@ -375,7 +375,7 @@ impl Trainer {
     /// The run's fixed latent batch: the sample grid shows G of these same `n` vectors all run long.
     /// A conditional model is asked for digit i % 10 at position i.
     pub fn fixed_noise(&self, n: usize) -> Latent {
-        latents(
+        Latent::fixed(
             &self.config.model,
             self.config.seed,
             Stream::FixedSamples,
@@ -521,16 +521,5 @@ impl GanCheckpoint {
 
 /// The evaluation noise of a run with this seed: see [`Trainer::evaluation_noise`].
 pub fn evaluation_noise(model: &ModelConfig, seed: u64, n: usize, device: &Device) -> Latent {
-    latents(model, seed, Stream::Evaluation, n, device)
-}
-
-/// `n` latents from `stream`; a conditional model gets labels 0, 1, ..., 9, 0, 1, ... in turn.
-pub fn latents(
-    model: &ModelConfig,
-    seed: u64,
-    stream: Stream,
-    n: usize,
-    device: &Device,
-) -> Latent {
-    Latent::fixed(model, seed, stream, n, device)
+    Latent::fixed(model, seed, Stream::Evaluation, n, device)
 }
