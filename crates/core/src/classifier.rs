@@ -252,10 +252,7 @@ pub async fn calibration(
         let probs = burn::tensor::activation::softmax(classifier.forward(images).logits, 1);
         let probs: Vec<f32> = probs.into_data_async().await?.iter::<f32>().collect();
         for (&i, row) in chunk.iter().zip(probs.chunks_exact(10)) {
-            let (best, p) = row
-                .iter()
-                .enumerate()
-                .fold((0, f32::MIN), |a, (c, &p)| if p > a.1 { (c, p) } else { a });
+            let (best, p) = crate::metrics::most_likely(row);
             if p >= threshold {
                 confident += 1;
                 right += usize::from(usize::from(data.label(i)) == best);

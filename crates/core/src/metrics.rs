@@ -71,15 +71,19 @@ pub struct Coverage {
     pub kl_from_uniform: f64,
 }
 
+/// The most likely class of one row of probabilities and its probability (the first, on a tie).
+pub fn most_likely(row: &[f32]) -> (usize, f32) {
+    row.iter()
+        .enumerate()
+        .fold((0, f32::MIN), |a, (i, &p)| if p > a.1 { (i, p) } else { a })
+}
+
 pub fn coverage(probs: &[f32]) -> Coverage {
     let mut histogram = [0u32; CLASSES];
     let mut samples = 0u32;
     for row in probs.chunks_exact(CLASSES) {
         samples += 1;
-        let (best, p) = row
-            .iter()
-            .enumerate()
-            .fold((0, f32::MIN), |a, (i, &p)| if p > a.1 { (i, p) } else { a });
+        let (best, p) = most_likely(row);
         if p >= CONFIDENCE {
             histogram[best] += 1;
         }
@@ -611,10 +615,7 @@ impl Evaluator {
             diversity: mean_pairwise_distance(&pixels) / self.real_diversity,
             predicted: probs
                 .chunks_exact(CLASSES)
-                .map(|row| {
-                    let best = row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1));
-                    best.map_or(0, |(c, _)| c as u8)
-                })
+                .map(|row| most_likely(row).0 as u8)
                 .collect(),
         })
     }
