@@ -79,10 +79,16 @@ enum Command {
     },
     /// Measure training speed, and the time to measure 256 samples; prints one JSON line.
     Bench {
+        /// The page's preset to train (its settings, at the batch size below).
+        #[arg(long, default_value = "seed-gan")]
+        preset: String,
         #[arg(long, default_value_t = 64)]
         batch: usize,
         #[arg(long, default_value_t = 50)]
         steps: u64,
+        /// Steps queued between reads, as the page's chunks (statistics of the last step only).
+        #[arg(long, default_value_t = 16)]
+        chunk: usize,
         /// The classifier file.
         #[arg(long, default_value = "www/models/classifier.ganvas")]
         classifier: PathBuf,
@@ -183,14 +189,7 @@ enum ArchArg {
 impl GameArgs {
     fn config(&self) -> Result<TrainConfig, String> {
         let mut c = match &self.preset {
-            Some(id) => {
-                preset(id)
-                    .ok_or_else(|| {
-                        let ids: Vec<_> = presets().iter().map(|p| p.id).collect();
-                        format!("no preset {id:?}; the presets are {}", ids.join(", "))
-                    })?
-                    .config
-            }
+            Some(id) => preset_config(id)?,
             None => TrainConfig::new(),
         };
         if let Some(arch) = self.arch {
@@ -343,12 +342,28 @@ fn run(cli: Cli) -> Result<(), String> {
             &data.data_dir,
         ),
         Command::Bench {
+            preset,
             batch,
             steps,
+            chunk,
             classifier,
             data,
-        } => bench(batch, steps.max(2), &classifier, &data.data_dir),
+        } => bench(
+            &preset,
+            batch,
+            (steps.max(2), chunk.max(1)),
+            &classifier,
+            &data.data_dir,
+        ),
     }
+}
+
+/// The page's preset `id`, or a message listing the presets.
+fn preset_config(id: &str) -> Result<TrainConfig, String> {
+    preset(id).map(|p| p.config).ok_or_else(|| {
+        let ids: Vec<_> = presets().iter().map(|p| p.id).collect();
+        format!("no preset {id:?}; the presets are {}", ids.join(", "))
+    })
 }
 
 fn load_data(dir: &Path) -> Result<Mnist, String> {
@@ -613,19 +628,29 @@ fn classifier_train(
     Ok(())
 }
 
-fn bench(batch: usize, steps: u64, classifier: &Path, data_dir: &Path) -> Result<(), String> {
+/// Trains `preset` at `batch` for `steps` steps in chunks of `chunk`, and prints one JSON line.
+fn bench(
+    preset: &str,
+    batch: usize,
+    (steps, chunk): (u64, usize),
+    classifier: &Path,
+    data_dir: &Path,
+) -> Result<(), String> {
+    let config = preset_config(preset)?.with_batch_size(batch);
     let data = load_data(data_dir)?;
     let device = Device::flex();
-    let mut trainer = Trainer::new(TrainConfig::new().with_batch_size(batch), &device, &data);
+    let mut trainer = Trainer::new(config, &device, &data);
     let start = Instant::now();
     read(trainer.train_step(&data))?;
     let first_step_ms = start.elapsed().as_secs_f64() * 1e3;
     let timed = Instant::now();
-    let mut last = None;
-    for _ in 1..steps {
-        last = Some(trainer.train_step(&data));
+    let mut done = 1;
+    while done < steps {
+        let n = chunk.min((steps - done) as usize);
+        // One sync point per chunk, as in the page.
+        read(trainer.train_steps(&data, n))?;
+        done += n as u64;
     }
-    read(last.expect("at least two steps"))?;
     let steps_per_s = (steps - 1) as f64 / timed.elapsed().as_secs_f64();
     // What the page measures every few seconds: 256 samples.
     let evaluator = load_evaluator(classifier, &data, &device)?;
@@ -637,7 +662,7 @@ fn bench(batch: usize, steps: u64, classifier: &Path, data_dir: &Path) -> Result
     )?;
     let measure_ms = timed.elapsed().as_secs_f64() * 1e3;
     println!(
-        "{{\"where\":\"native\",\"backend\":\"flex\",\"batch\":{batch},\"steps_per_s\":{steps_per_s:.2},\"first_step_ms\":{first_step_ms:.1},\"measure_ms\":{measure_ms:.0}}}"
+        "{{\"where\":\"native\",\"backend\":\"flex\",\"preset\":\"{preset}\",\"batch\":{batch},\"steps_per_s\":{steps_per_s:.2},\"first_step_ms\":{first_step_ms:.1},\"measure_ms\":{measure_ms:.0}}}"
     );
     Ok(())
 }

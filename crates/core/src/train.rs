@@ -5,7 +5,7 @@ use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{ExecutionError, Transaction};
+use burn::tensor::{ExecutionError, Int, Transaction};
 
 use crate::adam::Adam;
 use crate::checkpoint::{CheckpointError, GanvasFile, load_module};
@@ -146,6 +146,9 @@ pub struct Trainer {
     pub(crate) optim_d: Adam,
     pub(crate) noise: RunRng,
     pub(crate) batches: BatchSampler,
+    /// The training split's images, uploaded once: each real batch is gathered on the device by
+    /// index (`select`) instead of being built and uploaded on the host every step. [n, 784]
+    train_images: Tensor<2>,
     device: Device,
     /// Steps completed: generator updates (a full step ends with one).
     pub step: u64,
@@ -190,6 +193,11 @@ impl Trainer {
         let adam = Adam::new(config.beta1, config.beta2, ADAM_EPSILON);
         // A u64 on every target: `index(usize::MAX)` drew a u32 on wasm32 and a u64 natively.
         let batch_seed = RunRng::new(config.seed, Stream::Batches).seed();
+        let train: Vec<usize> = data.train_indices().collect();
+        let train_images = Tensor::from_data(
+            TensorData::new(data.gather(&train), [train.len(), IMAGE_PIXELS]),
+            &device,
+        ); // [train, 784]
         Self {
             generator,
             discriminator,
@@ -197,6 +205,7 @@ impl Trainer {
             optim_d: adam,
             noise: RunRng::new(config.seed, Stream::Noise),
             batches: BatchSampler::new(data.train_indices(), batch_seed),
+            train_images,
             device,
             step: 0,
             d_updates: 0,
@@ -207,13 +216,17 @@ impl Trainer {
     /// The next real batch of the run's seeded order, on the device.
     pub fn next_real(&mut self, data: &Mnist) -> RealBatch {
         let indices = self.batches.next_batch(self.config.batch_size);
-        let real = TensorData::new(data.gather(&indices), [indices.len(), IMAGE_PIXELS]);
+        // The sampler draws from the training split, which starts at image 0: an index into the
+        // dataset is an index into `train_images`.
+        let rows: Vec<i32> = indices.iter().map(|&i| i as i32).collect();
+        let rows =
+            Tensor::<1, Int>::from_data(TensorData::new(rows, [indices.len()]), &self.device);
         let labels = self.config.model.conditional.then(|| {
             let labels: Vec<u8> = indices.iter().map(|&i| data.label(i)).collect();
             one_hot(&labels, &self.device)
         });
         RealBatch {
-            images: Tensor::from_data(real, &self.device),
+            images: self.train_images.clone().select(0, rows), // [batch, 784]
             labels,
         }
     }
@@ -221,29 +234,70 @@ impl Trainer {
     /// One full step: `d_steps` D updates, each on the next real batch, then one G update
     /// (Goodfellow et al. 2014, algorithm 1, with k = `d_steps`).
     pub fn train_step(&mut self, data: &Mnist) -> StepStats {
+        self.train_steps(data, 1)
+    }
+
+    /// `n` full steps queued on the device at once. The losses in the result are the means over
+    /// the `n` steps (what a plot of the chunk should show); D's mean scores and G's gradient norm
+    /// are the last step's, and are computed for that step only: the other steps skip that work.
+    pub fn train_steps(&mut self, data: &Mnist, n: usize) -> StepStats {
+        let n = n.max(1);
+        let d_steps = self.config.d_steps.max(1);
+        let mut loss_sums: Option<(Tensor<1>, Tensor<1>)> = None;
         let mut last = None;
-        for _ in 0..self.config.d_steps.max(1) {
-            let real = self.next_real(data);
-            last = Some(self.d_step(real));
+        for i in 0..n {
+            let measured = i + 1 == n;
+            let mut d_loss = None;
+            for k in 0..d_steps {
+                let real = self.next_real(data);
+                let d = self.d_step_with(real, measured && k + 1 == d_steps);
+                d_loss = Some(d.d_loss.clone());
+                if measured && k + 1 == d_steps {
+                    last = Some(d);
+                }
+            }
+            let noise = self.noise_batch(self.config.batch_size);
+            let g = self.g_update(noise, measured);
+            let d_loss = d_loss.expect("at least one D update");
+            loss_sums = Some(match loss_sums {
+                Some((d_sum, g_sum)) => (d_sum + d_loss, g_sum + g.g_loss.clone()),
+                None => (d_loss, g.g_loss.clone()),
+            });
+            if measured {
+                let d = last.take().expect("the last step's D update is measured");
+                let (d_sum, g_sum) = loss_sums.take().expect("one step at least");
+                let scale = 1.0 / n as f32;
+                return StepStats {
+                    d_loss: if n == 1 {
+                        d_sum
+                    } else {
+                        d_sum.mul_scalar(scale)
+                    },
+                    g_loss: if n == 1 {
+                        g_sum
+                    } else {
+                        g_sum.mul_scalar(scale)
+                    },
+                    d_real: d.d_real,
+                    d_fake: d.d_fake,
+                    g_grad: g.g_grad,
+                };
+            }
         }
-        let d = last.expect("at least one D update");
-        let g = self.g_step(self.config.batch_size);
-        StepStats {
-            d_loss: d.d_loss,
-            g_loss: g.g_loss,
-            d_real: d.d_real,
-            d_fake: d.d_fake,
-            g_grad: g.g_grad,
-        }
+        unreachable!("the loop returns on its last step")
     }
 
     /// Discriminator update: push D(x) up and D(G(z)) down. The fakes are detached, so no gradient
     /// reaches the generator. With the Wasserstein loss, D's weights are clipped afterwards.
     pub fn d_step(&mut self, real: RealBatch) -> DStepStats {
+        self.d_step_with(real, true)
+    }
+
+    fn d_step_with(&mut self, real: RealBatch, measured: bool) -> DStepStats {
         let batch = real.images.dims()[0];
         let noise = self.noise_batch(batch);
         let fake = self.fake_batch(&noise); // [batch, 784]
-        self.d_update(real, fake, noise.labels)
+        self.d_update(real, fake, noise.labels, measured)
     }
 
     /// A D update, with the before-and-after view of its first `show` real and fake images.
@@ -259,7 +313,7 @@ impl Trainer {
         let (fake_images, fake_labels) = (shown(&fake), shown_labels(&noise.labels));
         let real_before = self.score(real_images.clone(), real_labels.clone());
         let fake_before = self.score(fake_images.clone(), fake_labels.clone());
-        let stats = self.d_update(real, fake, noise.labels);
+        let stats = self.d_update(real, fake, noise.labels, true);
         DStepView {
             stats,
             real_after: self.score(real_images.clone(), real_labels),
@@ -271,18 +325,26 @@ impl Trainer {
         }
     }
 
+    /// One D update. `measured`: also compute D's mean scores of the two batches (else they are
+    /// zeros, and no work is spent on them).
     fn d_update(
         &mut self,
         real: RealBatch,
         fake: Tensor<2>,
         fake_labels: Option<Tensor<2>>,
+        measured: bool,
     ) -> DStepStats {
         let real_out = self.discriminator.forward(real.images, real.labels); // [batch, 1]
         let fake_out = self.discriminator.forward(fake, fake_labels); // [batch, 1]
-        let (d_real, d_fake) = (
-            self.as_score(real_out.clone().detach()).mean(),
-            self.as_score(fake_out.clone().detach()).mean(),
-        );
+        let (d_real, d_fake) = if measured {
+            (
+                self.as_score(real_out.clone().detach()).mean(),
+                self.as_score(fake_out.clone().detach()).mean(),
+            )
+        } else {
+            let zero = || Tensor::zeros([1], &self.device);
+            (zero(), zero())
+        };
         let d_loss =
             discriminator_loss(self.config.loss, real_out, fake_out, self.config.real_label);
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
@@ -305,7 +367,7 @@ impl Trainer {
     /// through D into G; only G's parameters are updated.
     pub fn g_step(&mut self, batch: usize) -> GStepStats {
         let noise = self.noise_batch(batch);
-        self.g_update(noise)
+        self.g_update(noise, true)
     }
 
     /// A G update, with the before-and-after view of its first `show` fakes (same noise).
@@ -316,7 +378,7 @@ impl Trainer {
         let shown = noise.narrow(0, show);
         let before = self.generate(&shown);
         let score_before = self.score(before.clone(), shown.labels.clone());
-        let stats = self.g_update(noise);
+        let stats = self.g_update(noise, true);
         let after = self.generate(&shown);
         GStepView {
             stats,
@@ -327,12 +389,21 @@ impl Trainer {
         }
     }
 
-    fn g_update(&mut self, noise: Latent) -> GStepStats {
+    /// One G update. `measured`: also compute G's gradient norm (else it is zero, and no work is
+    /// spent on it).
+    fn g_update(&mut self, noise: Latent, measured: bool) -> GStepStats {
         let fake = self.generator.forward(noise.z, noise.labels.clone()); // [batch, 784]
-        let out = self.discriminator.forward(fake, noise.labels); // [batch, 1]
+        // D's weights as constants: the backward pass then computes the gradient through D into
+        // G's images, but not the gradients of D's own weights, which G's update never uses.
+        let discriminator = self.discriminator.clone().no_grad();
+        let out = discriminator.forward(fake, noise.labels); // [batch, 1]
         let g_loss = generator_loss(self.config.loss, out);
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        let g_grad = grad_norm(&self.generator, &grads, &self.device);
+        let g_grad = if measured {
+            grad_norm(&self.generator, &grads, &self.device)
+        } else {
+            Tensor::zeros([1], &self.device)
+        };
         self.generator = self
             .optim_g
             .step(self.config.lr_g, self.generator.clone(), grads);

@@ -7,7 +7,7 @@ use burn::prelude::*;
 use ganvas_core::data::{Dataset, Mnist};
 use ganvas_core::latent::LatentSearch;
 use ganvas_core::metrics::{ClassifierFile, Evaluator};
-use ganvas_core::model::{CLASSES, IMAGE_PIXELS, Latent, one_hot};
+use ganvas_core::model::{CLASSES, Generator, IMAGE_PIXELS, Latent, one_hot};
 use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS, RunHistory, SavedRun};
 use ganvas_core::rng::{RunRng, Stream};
 use ganvas_core::train::{StepStats, TrainConfig, Trainer};
@@ -44,13 +44,18 @@ pub fn start() {
 struct Session {
     trainer: Trainer,
     fixed_noise: Latent,
+    /// A new run's generator as it was at step 0, kept until it has been measured: the quality
+    /// panel's first reading is the untrained generator's, without delaying the first step.
+    untrained: Option<Generator>,
     /// The drawing probe's latent search, while one runs.
     search: Option<LatentSearch>,
 }
 
 impl Session {
     fn new(config: TrainConfig, device: &Device, data: &Mnist) -> Self {
-        Self::of(Trainer::new(config, device, data))
+        let mut session = Self::of(Trainer::new(config, device, data));
+        session.untrained = Some(session.trainer.generator.clone());
+        session
     }
 
     /// A session around a run, new or loaded.
@@ -59,6 +64,7 @@ impl Session {
         Self {
             trainer,
             fixed_noise,
+            untrained: None,
             search: None,
         }
     }
@@ -243,15 +249,23 @@ impl Ganvas {
 
     /// Measures `n` samples of the run's evaluation noise. Resolves with
     /// `{ step, samples, classifierScore, fid, digitsCovered, histogram: [10], klFromUniform,
-    /// copyRate, medianCopyRatio }`.
-    pub fn evaluate(&self, n: usize) -> Result<Promise, JsError> {
+    /// copyRate, medianCopyRatio }`. `untrained`: measure a new run's generator as it was at step
+    /// 0 instead (once; an error where the run did not start here at step 0).
+    pub fn evaluate(&self, n: usize, untrained: bool) -> Result<Promise, JsError> {
         let (evaluator, data) = self.evaluator()?;
         self.digits_only()?;
         let n = n.clamp(2, MAX_EVAL_SAMPLES);
         let (images, step) = {
-            let session = self.session.borrow();
-            let trainer = &session.trainer;
-            (trainer.generate(&trainer.evaluation_noise(n)), trainer.step)
+            let mut session = self.session.borrow_mut();
+            let noise = session.trainer.evaluation_noise(n);
+            if untrained {
+                let generator = session.untrained.take().ok_or_else(|| {
+                    JsError::new("this run has no untrained generator to measure")
+                })?;
+                (generator.sample(&noise).detach(), 0)
+            } else {
+                (session.trainer.generate(&noise), session.trainer.step)
+            }
         };
         Ok(future_to_promise(async move {
             let m = evaluator
@@ -345,8 +359,9 @@ impl Ganvas {
         self.backend.detail.clone()
     }
 
-    /// Runs `n` training steps, then resolves with the last step's statistics
-    /// `{ step, dLoss, gLoss, dReal, dFake }`. The steps are queued on the device at once; the
+    /// Runs `n` training steps, then resolves with their statistics
+    /// `{ step, dLoss, gLoss, dReal, dFake, gGrad, dUpdates }`: the losses are the chunk's means,
+    /// the rest the last step's (`Trainer::train_steps`). The steps are queued on the device at once; the
     /// promise is the chunk's one sync point.
     #[wasm_bindgen(js_name = trainSteps)]
     pub fn train_steps(&self, n: u32) -> Promise {
@@ -354,11 +369,8 @@ impl Ganvas {
         let data = self.data();
         let (stats, step, d_updates): (StepStats, u64, u64) = {
             let mut session = self.session.borrow_mut();
-            let mut last = session.trainer.train_step(&data);
-            for _ in 1..n {
-                last = session.trainer.train_step(&data);
-            }
-            (last, session.trainer.step, session.trainer.d_updates)
+            let stats = session.trainer.train_steps(&data, n as usize);
+            (stats, session.trainer.step, session.trainer.d_updates)
         };
         future_to_promise(async move {
             let v = stats

@@ -62,25 +62,50 @@ pub fn run(
     data: &Mnist,
     eval: &Evaluator,
 ) -> Outcome {
+    run_to(config, seed, &[steps], data, eval)
+        .pop()
+        .expect("one checkpoint")
+}
+
+/// Trains `config` with `seed` on the CPU and measures the run at each of `checkpoints` (steps, in
+/// increasing order): one run serves claims about several points of it.
+pub fn run_to(
+    config: TrainConfig,
+    seed: u64,
+    checkpoints: &[usize],
+    data: &Mnist,
+    eval: &Evaluator,
+) -> Vec<Outcome> {
     let mut trainer = Trainer::new(config.with_seed(seed), &Device::flex(), data);
-    let mut last = Vec::new();
-    for step in 0..steps {
-        let stats = trainer.train_step(data);
-        if step + 50 >= steps {
-            // Native tests may block: Flex reads synchronously.
-            last.push(pollster::block_on(stats.read()).expect("CPU read"));
-        }
-    }
-    let grid: Vec<f32> = trainer
-        .generate(&trainer.fixed_noise(64))
-        .into_data()
-        .try_to_vec()
-        .expect("f32 pixels");
     let heldout: Vec<usize> = data.heldout_indices().take(300).collect();
-    let samples = trainer.generate(&trainer.evaluation_noise(500));
-    Outcome {
-        last,
-        diversity: mean_pairwise_distance(&grid) / mean_pairwise_distance(&data.gather(&heldout)),
-        metrics: pollster::block_on(eval.evaluate(samples, data)).expect("CPU evaluation"),
+    let real_distance = mean_pairwise_distance(&data.gather(&heldout));
+    let mut done = 0;
+    let mut outcomes = Vec::new();
+    for &steps in checkpoints {
+        // The steps before the last 50 in one chunk, whose statistics are not read (and so not
+        // computed); then the last 50 one by one.
+        let measured = steps.saturating_sub(done).min(50);
+        if steps > done + measured {
+            trainer.train_steps(data, steps - done - measured);
+        }
+        let last = (0..measured)
+            .map(|_| {
+                // Native tests may block: Flex reads synchronously.
+                pollster::block_on(trainer.train_step(data).read()).expect("CPU read")
+            })
+            .collect();
+        done = steps.max(done);
+        let grid: Vec<f32> = trainer
+            .generate(&trainer.fixed_noise(64))
+            .into_data()
+            .try_to_vec()
+            .expect("f32 pixels");
+        let samples = trainer.generate(&trainer.evaluation_noise(500));
+        outcomes.push(Outcome {
+            last,
+            diversity: mean_pairwise_distance(&grid) / real_distance,
+            metrics: pollster::block_on(eval.evaluate(samples, data)).expect("CPU evaluation"),
+        });
     }
+    outcomes
 }
