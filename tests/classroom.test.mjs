@@ -251,7 +251,7 @@ test("keyboard only: presets, training, step buttons, settings and help are reac
 test("WebGPU: every preset loads and trains a few steps", async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const { page, log } = await open(browser);
+    const { page, log } = await open(browser, "?backend=webgpu");
     await waitReady(page);
     assert.equal((await state(page)).backend, "WebGPU");
     const ids = await page.evaluate(() => window.ganvas.presets.map((p) => p.id));

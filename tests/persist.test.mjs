@@ -270,7 +270,7 @@ test("autosave with no storage says so and training goes on", async () => {
 test("WebGPU: a lost GPU device (GPUDevice.destroy()) is recovered from the last good state", async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const { page, log } = await open(browser, "#preset=dcgan&batch=8&autostart=1");
+    const { page, log } = await open(browser, "?backend=webgpu#preset=dcgan&batch=8&autostart=1");
     const state = await waitReady(page);
     assert.equal(state.backend, "WebGPU");
     await page.waitForFunction(() => window.ganvas.snapshots >= 1 && window.ganvas.step >= 2, null, { timeout: 300_000 });

@@ -20,7 +20,7 @@ try {
   for (const [pair, steps] of pairs) {
     for (const id of pair) {
       if (only && !only.includes(id)) continue;
-      const query = `?preset=${id}${backend === "cpu" ? "&backend=cpu" : ""}`;
+      const query = `?preset=${id}&backend=${backend}`;
       const { page } = await open(browser, query);
       await waitReady(page);
       const t0 = Date.now();

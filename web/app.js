@@ -43,6 +43,7 @@
     step: 0,
     backend: null,
     backendNote: "",
+    backendDetail: "", // the error or adapter behind backendNote, when there is one
     lastStats: null,
     firstStepMs: null,
     chunk: 1,
@@ -88,11 +89,15 @@
   let quality = []; // measurements of this run
   let bestCovered = 0;
   let lastEval = { step: -1, endedAt: 0, ms: 0 };
+  // A new run's first measurement is of its untrained generator (kept in the worker at step 0),
+  // so the quality plot starts where the run did: at step 0, with no digit covered.
+  let untrainedDue = true;
   let worker = null; // the training worker (replaced after a lost GPU)
   let lastGood = null; // { bytes, step }: the latest checkpoint taken while the losses were finite
   let trainedMs = 0; // training time of this page, for the snapshot cadence
   let snapshotDueAt = 0; // trainedMs at which the next snapshot is taken (0: after the next chunk)
   let recoveryTimes = [];
+  let backendChoice; // the link's ?backend=, if it gave one
   let recovering = false;
 
   const $ = (id) => document.getElementById(id);
@@ -226,7 +231,7 @@
     if (params.has("preset")) options.preset = params.get("preset");
     if (params.has("backend")) {
       const backend = params.get("backend");
-      if (backend === "cpu" || backend === "auto") options.backend = backend;
+      if (backend === "cpu" || backend === "auto" || backend === "webgpu") options.backend = backend;
       else ignored.push("backend");
     }
     return { options, ignored };
@@ -246,6 +251,7 @@
   async function start() {
     if (run || crashed) return;
     const { options, ignored } = readOptions();
+    backendChoice = options.backend;
     let call;
     try {
       call = startWorker();
@@ -297,7 +303,7 @@
     api.ready = true;
     emit("ready");
     const notes = [];
-    if (backend.backendDetail) notes.push(`Training on the CPU, slower: ${backend.backendDetail}.`);
+    if (backend.backendDetail) notes.push(`Training on the CPU: ${backend.backendDetail}.`);
     if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
     if (api.link.pretrained) {
       const note = await startPretrained(options.preset);
@@ -342,6 +348,7 @@
   function showBackend(backend) {
     api.backend = backend.backend;
     api.backendNote = backend.backendNote;
+    api.backendDetail = backend.backendDetail || "";
     const badge = $("backend");
     badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
     badge.className = `badge ${api.backend === "WebGPU" ? "gpu" : "cpu"}`;
@@ -572,7 +579,8 @@
       const call = startWorker();
       await call("load", wasmUrls());
       const [images, labels] = await fetchDataset(api.settings.dataset);
-      const options = { ...api.settings };
+      // The link's backend choice holds for the fresh worker too.
+      const options = backendChoice ? { ...api.settings, backend: backendChoice } : { ...api.settings };
       const backend = await call("create", { images, labels, options }, [images.buffer, labels.buffer]);
       run = call;
       page.call = call;
@@ -704,6 +712,7 @@
     $("step").textContent = String(step);
     $("speed").textContent = "0";
     bestCovered = Math.max(0, ...quality.map((m) => m.digitsCovered));
+    untrainedDue = step === 0 && rows.length === 0;
     // A new run is measured from its first step; a loaded one once it has trained past its file.
     lastEval =
       step > 0 || rows.length > 0
@@ -788,9 +797,11 @@
 
   async function evaluate(current) {
     const t0 = performance.now();
+    const untrained = untrainedDue;
+    untrainedDue = false;
     let metrics;
     try {
-      metrics = await run("evaluate", { n: EVAL_SAMPLES });
+      metrics = await run("evaluate", { n: EVAL_SAMPLES, untrained });
     } catch (error) {
       if (crashed) return;
       api.classifier = "failed";

@@ -126,7 +126,7 @@ const methods = {
   },
   realDigits: ({ n }) => run.realDigits(n),
   loadClassifier: ({ bytes }) => run.loadClassifier(bytes),
-  evaluate: ({ n }) => run.evaluate(n),
+  evaluate: ({ n, untrained }) => run.evaluate(n, Boolean(untrained)),
   neighbours: ({ index, k }) => run.neighbours(index, k),
   reset() {
     run.reset();

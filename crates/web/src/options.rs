@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendChoice {
-    /// WebGPU where the browser offers it, else the CPU.
+    /// WebGPU where the browser offers a hardware adapter, else the CPU: a software (fallback)
+    /// adapter such as SwiftShader trains many times slower than the CPU backend.
     #[default]
     Auto,
     /// The CPU backend even where WebGPU exists (for comparison and benchmarks).
     Cpu,
+    /// WebGPU wherever the browser offers it, a software adapter too.
+    Webgpu,
 }
 
 /// Options from the page: a preset (the seed GAN by default), then any setting given overrides it.
@@ -213,6 +216,18 @@ mod tests {
     fn options(json: &str) -> Result<TrainConfig, String> {
         let o: RunOptions = serde_json::from_str(json).map_err(|e| e.to_string())?;
         o.train_config()
+    }
+
+    #[test]
+    fn the_page_names_each_backend_choice() {
+        let choice = |json: &str| serde_json::from_str::<RunOptions>(json).map(|o| o.backend);
+        assert_eq!(choice("{}").unwrap(), BackendChoice::Auto);
+        assert_eq!(choice(r#"{"backend":"cpu"}"#).unwrap(), BackendChoice::Cpu);
+        assert_eq!(
+            choice(r#"{"backend":"webgpu"}"#).unwrap(),
+            BackendChoice::Webgpu
+        );
+        assert!(choice(r#"{"backend":"cuda"}"#).is_err());
     }
 
     #[test]
