@@ -1,26 +1,47 @@
-//! `cargo xtask bench [--seconds S]`: steps/s of the seed GAN at batch 64 and 256, natively (the
-//! `ganvas` CLI on the CPU) and in headless Chromium (WebGPU and CPU backends). Prints JSON lines,
-//! then a table.
+//! `cargo xtask bench [--seconds S] [--digits-limit S]`: training speed natively (the `ganvas`
+//! CLI on the CPU) and in headless Chromium (WebGPU and CPU backends), for the seed GAN, the DCGAN
+//! and the conditional preset, and the page's time to digits on the CPU backend. Prints JSON
+//! lines, then tables.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::{dist, serve, sh, tools};
 
-const BATCHES: [usize; 2] = [64, 256];
+/// (preset, batch) pairs measured natively and on the page's CPU backend.
+const RUNS: [(&str, usize); 4] = [
+    ("seed-gan", 64),
+    ("seed-gan", 256),
+    ("dcgan", 64),
+    ("conditional", 64),
+];
+
+/// Presets whose time to digits is measured on the page's CPU backend.
+const TIME_TO_DIGITS: [&str; 2] = ["seed-gan", "dcgan"];
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let seconds = match args {
-        [] => 30,
-        [flag, value] if flag == "--seconds" => value.parse().map_err(|_| "bad --seconds")?,
-        _ => return Err("usage: cargo xtask bench [--seconds S]".into()),
-    };
+    let (mut seconds, mut digits_limit) = (30u64, 600u64);
+    let usage = "usage: cargo xtask bench [--seconds S] [--digits-limit S]";
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().and_then(|v| v.parse().ok()).ok_or(usage)?;
+        match flag.as_str() {
+            "--seconds" => seconds = value,
+            "--digits-limit" => digits_limit = value,
+            _ => return Err(usage.into()),
+        }
+    }
     let mut lines = Vec::new();
 
     // Built here with its output shown; `capture` below keeps only the JSON line.
     sh(root, "cargo", &["build", "--release", "-p", "ganvas-cli"])?;
-    for batch in BATCHES {
-        let steps = if batch == 64 { "60" } else { "20" };
+    for (preset, batch) in RUNS {
+        let steps = if preset == "seed-gan" && batch == 64 {
+            "300"
+        } else {
+            "60"
+        };
+        let batch = batch.to_string();
         let args = [
             "run",
             "--quiet",
@@ -29,8 +50,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "ganvas-cli",
             "--",
             "bench",
+            "--preset",
+            preset,
             "--batch",
-            &batch.to_string(),
+            &batch,
             "--steps",
             steps,
         ];
@@ -40,42 +63,79 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     dist(root)?;
     tools::ensure_browser_tools(root)?;
     let server = serve::Server::start(&root.join("dist"), 0)?;
-    for backend in ["webgpu", "cpu"] {
-        for batch in BATCHES {
-            let args = [
-                "tests/bench.mjs",
-                "--backend",
-                backend,
-                "--batch",
-                &batch.to_string(),
-                "--seconds",
-                &seconds.to_string(),
-            ];
-            lines.push(capture(
-                root,
-                "node",
-                &args,
-                &[("GANVAS_URL", &server.url())],
-            )?);
-        }
+    let url = server.url();
+    let browser = |args: &[&str]| capture(root, "node", args, &[("GANVAS_URL", &url)]);
+    let seconds = seconds.to_string();
+    // WebGPU here is a software adapter (SwiftShader): one figure shows the path works.
+    lines.push(browser(&[
+        "tests/bench.mjs",
+        "--backend",
+        "webgpu",
+        "--batch",
+        "64",
+        "--seconds",
+        &seconds,
+    ])?);
+    for (preset, batch) in RUNS {
+        let batch = batch.to_string();
+        lines.push(browser(&[
+            "tests/bench.mjs",
+            "--backend",
+            "cpu",
+            "--preset",
+            preset,
+            "--batch",
+            &batch,
+            "--seconds",
+            &seconds,
+        ])?);
+    }
+    let limit = digits_limit.to_string();
+    let mut digits = Vec::new();
+    for preset in TIME_TO_DIGITS {
+        digits.push(browser(&[
+            "tests/bench.mjs",
+            "--backend",
+            "cpu",
+            "--preset",
+            preset,
+            "--until-digits",
+            &limit,
+        ])?);
     }
 
-    for line in &lines {
+    for line in lines.iter().chain(&digits) {
         println!("{line}");
     }
     println!(
-        "\n| where | backend | batch | steps/s | first step (ms) | first measurement of 256 samples (ms) |\n|---|---|---|---|---|---|"
+        "\n| where | backend | preset | batch | steps/s | first step (ms) | first measurement of 256 samples (ms) |\n|---|---|---|---|---|---|---|"
     );
     for line in &lines {
         let field = |key: &str| json_field(line, key).unwrap_or_else(|| "?".into());
         println!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             field("where"),
             field("backend"),
+            field("preset"),
             field("batch"),
             field("steps_per_s"),
             field("first_step_ms"),
             field("measure_ms")
+        );
+    }
+    println!(
+        "\nTime to digits (classifier score >= 5, >= 8 digits covered), page, CPU backend:\n\n| preset | seconds | at step | last step reached | its score, digits covered |\n|---|---|---|---|---|"
+    );
+    for line in &digits {
+        let field = |key: &str| json_field(line, key).unwrap_or_else(|| "?".into());
+        println!(
+            "| {} | {} | {} | {} | {}, {} |",
+            field("preset"),
+            field("time_to_digits_s"),
+            field("digits_step"),
+            field("last_step"),
+            field("last_score"),
+            field("last_covered")
         );
     }
     Ok(())
