@@ -1,6 +1,6 @@
 // Ganvas page logic: loads the data, starts the training worker (web/worker.js, which runs the wasm
-// module), asks it for training steps in small chunks, and draws the digits and plots. No framework,
-// no network beyond this page's own files.
+// module and the training loop), tells it to play and pause, and draws the chunks of steps it
+// reports: the digits and plots. No framework, no network beyond this page's own files.
 "use strict";
 
 (() => {
@@ -39,7 +39,7 @@
   const api = (window.ganvas = {
     ready: false,
     running: false,
-    inFlight: false, // a chunk of steps is being computed (after Pause, the last one still lands)
+    inFlight: false, // the worker's training loop is running (after Pause, its last chunk still lands)
     step: 0,
     backend: null,
     backendNote: "",
@@ -144,6 +144,9 @@
         else crash(data.panic);
         return;
       }
+      if (data.chunk !== undefined) return onChunk(data.chunk);
+      if (data.chunkError !== undefined) return onChunkError(data.chunkError);
+      if (data.stopped !== undefined) return onStopped();
       const waiting = pending.get(data.id);
       pending.delete(data.id);
       if (!waiting) return;
@@ -371,65 +374,70 @@
           : "Training on the CPU…",
       );
     }
-    loop();
+    play();
   }
 
+  // Pause: the worker stops after the chunk in flight, whose statistics still arrive.
   function stop() {
     api.running = false;
     $("train").textContent = "Train";
     $("train").classList.remove("running");
+    if (run && !crashed) run("pause").catch(() => {});
   }
 
-  // A real yield to the browser: a macrotask, so it can paint and handle input before the next chunk.
-  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  // The worker trains chunk after chunk on its own (web/worker.js); the page hears of each chunk
+  // here, draws it, and asks in between for what is due: a snapshot, the samples, a measurement.
+  // The worker serves those requests between two chunks. `token` is the run's generation when
+  // Train was pressed: chunks of a run replaced since (Reset, new settings) are dropped.
+  function onChunk({ token, stats, ms, n }) {
+    if (token !== generation || crashed || api.diverged) return;
+    api.chunk = n;
+    trainedMs += ms;
+    if (api.firstStepMs === null) {
+      api.firstStepMs = ms;
+      if (api.running) setStatus(`Training. The first step took ${(ms / 1000).toFixed(1)} s.`);
+      loadClassifier();
+    }
+    record(stats);
+    if (![stats.dLoss, stats.gLoss, stats.dReal, stats.dFake, stats.gGrad].every(Number.isFinite)) {
+      diverged(stats);
+      return;
+    }
+    betweenChunks(token);
+  }
 
-  let looping = false; // one loop at a time, even after a quick Pause then Train
+  function onChunkError({ token, message }) {
+    if (!crashed && !recovering && token === generation) fail(`Training stopped: ${message}.`);
+  }
 
-  async function loop() {
-    if (looping) return;
-    looping = true;
+  // The loop in the worker ended (after Pause, a divergence or an error): nothing is in flight.
+  function onStopped() {
+    api.inFlight = false;
+    // Pause, then Train again before the worker had stopped: start it again.
+    if (api.running && !crashed) play();
+  }
+
+  let sideTasks = false; // one round of requests between chunks at a time
+  async function betweenChunks(current) {
+    if (sideTasks) return;
+    sideTasks = true;
     try {
-      await chunks();
+      if (trainedMs >= snapshotDueAt) await snapshot();
+      if (current === generation && performance.now() - lastSampleAt > SAMPLE_EVERY_MS) await drawSamples();
+      if (current === generation && evaluationDue()) await evaluate(current);
     } finally {
-      looping = false;
+      sideTasks = false;
     }
-    // Reset, then Train, while a chunk of the old run was in flight: that loop ended, start anew.
-    if (api.running && !crashed) loop();
   }
 
-  async function chunks() {
-    const current = generation;
-    while (api.running && current === generation) {
-      const t0 = performance.now();
-      let stats;
-      try {
-        api.inFlight = true;
-        stats = await run("trainSteps", { n: api.stepsPerFrame || api.chunk });
-        sizeChunk(performance.now() - t0);
-      } catch (error) {
-        if (!crashed && !recovering && current === generation) fail(`Training stopped: ${error.message || error}.`);
-        return;
-      } finally {
-        api.inFlight = false;
-      }
-      if (current !== generation) return;
-      trainedMs += performance.now() - t0;
-      if (api.firstStepMs === null) {
-        api.firstStepMs = performance.now() - t0;
-        setStatus(`Training. The first step took ${(api.firstStepMs / 1000).toFixed(1)} s.`);
-        loadClassifier();
-      }
-      record(stats);
-      if (![stats.dLoss, stats.gLoss, stats.dReal, stats.dFake, stats.gGrad].every(Number.isFinite)) {
-        diverged(stats);
-        return;
-      }
-      if (trainedMs >= snapshotDueAt) await snapshot();
-      if (performance.now() - lastSampleAt > SAMPLE_EVERY_MS) await drawSamples();
-      if (evaluationDue()) await evaluate(current);
-      // A fixed speed is steps per frame: wait for the next frame.
-      await (api.stepsPerFrame ? new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))) : nextTask());
-    }
+  // Tells the worker to train (or, while it does, at which pace).
+  function play() {
+    if (!run) return;
+    api.inFlight = true;
+    const pace = { token: generation, stepsPerFrame: api.stepsPerFrame, budgetMs: CHUNK_BUDGET_MS, maxChunk: MAX_CHUNK };
+    run("play", pace).catch((error) => {
+      if (!crashed && !recovering) fail(`Training could not start: ${error.message || error}.`);
+    });
   }
 
   // A loss became NaN or infinite: pause, say so, and offer the last good state.
@@ -576,6 +584,7 @@
     $("train").disabled = true;
     try {
       old.terminate();
+      api.inFlight = false; // the old worker's loop is gone with it
       const call = startWorker();
       await call("load", wasmUrls());
       const [images, labels] = await fetchDataset(api.settings.dataset);
@@ -616,14 +625,6 @@
       setStatus("Training again: the tab is visible.");
       go();
     }
-  }
-
-  // Grow or shrink the chunk so that it takes about the budget.
-  function sizeChunk(chunkMs) {
-    if (api.stepsPerFrame) return;
-    const perStep = Math.max(chunkMs, 0.05) / api.chunk;
-    const target = Math.floor(CHUNK_BUDGET_MS / perStep);
-    api.chunk = Math.max(1, Math.min(MAX_CHUNK, target, api.chunk * 2));
   }
 
   function record(stats) {
@@ -685,7 +686,7 @@
     }
     record(stats);
   };
-  page.isBusy = () => api.running || api.inFlight || looping;
+  page.isBusy = () => api.running || api.inFlight;
   page.setStatus = setStatus;
   page.stop = stop;
 
@@ -1201,6 +1202,7 @@
     $("samples").addEventListener("keydown", onSamplesKey);
     $("speed-control").addEventListener("change", (e) => {
       api.stepsPerFrame = Number(e.target.value) || 0;
+      if (api.running) play();
     });
     $("copy-link").addEventListener("click", async () => {
       await page.updateLink();

@@ -66,6 +66,65 @@ if (self.GPUDevice && GPUDevice.prototype.createBuffer && self.GPUBuffer) {
 }
 let wasmMemory = null;
 
+// The training loop lives here (the page says play and pause): chunk after chunk, each sized to
+// take about `budgetMs` (at most `maxChunk` steps), or `stepsPerFrame` steps once per frame. Each
+// chunk's statistics are posted as { chunk: { token, stats, ms, n } }, and { stopped: token } when
+// the loop ends. On WebGPU the next chunk is queued before the previous chunk's readback resolves,
+// so the GPU does not wait for the page; on the CPU a chunk computes while it is queued, so
+// queueing ahead would only delay Pause. Between chunks the loop yields a macrotask, so the page's
+// other requests (samples, measurements, checkpoints) are served while it trains.
+const training = { playing: false, looping: false, token: null, stepsPerFrame: 0, budgetMs: 60, maxChunk: 64, chunk: 1 };
+const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0));
+const nextFrame = () =>
+  new Promise((resolve) => (self.requestAnimationFrame ? self.requestAnimationFrame(() => resolve()) : setTimeout(resolve, 16)));
+const finite = (s) => [s.dLoss, s.gLoss, s.dReal, s.dFake, s.gGrad].every(Number.isFinite);
+
+async function trainLoop() {
+  if (training.looping) return;
+  training.looping = true;
+  let token = training.token;
+  try {
+    const ahead = run.backend === "WebGPU";
+    const start = () => {
+      const n = training.stepsPerFrame || training.chunk;
+      const t0 = performance.now();
+      return { promise: run.trainSteps(n), n, token: training.token, t0 };
+    };
+    let queued = null;
+    let lastEnd = 0; // when the previous chunk's statistics arrived
+    while (training.playing || queued) {
+      const current = queued || start();
+      queued = ahead && training.playing && !training.stepsPerFrame ? start() : null;
+      token = current.token;
+      let stats;
+      try {
+        stats = await current.promise;
+      } catch (error) {
+        training.playing = false;
+        queued = null;
+        self.postMessage({ chunkError: { token, message: error && error.message ? error.message : String(error) } });
+        break;
+      }
+      // The chunk's training time: from its start, or from the previous chunk's end where it was
+      // queued behind that one.
+      const now = performance.now();
+      const ms = now - Math.max(current.t0, lastEnd);
+      lastEnd = now;
+      if (!training.stepsPerFrame) {
+        // Grow or shrink the chunk so that it takes about the budget (at most doubling at once).
+        const perStep = Math.max(ms, 0.05) / current.n;
+        training.chunk = Math.max(1, Math.min(training.maxChunk, Math.floor(training.budgetMs / perStep), current.n * 2));
+      }
+      self.postMessage({ chunk: { token, stats, ms, n: current.n } });
+      if (!finite(stats)) training.playing = false; // diverged: the page says so
+      await (training.stepsPerFrame ? nextFrame() : macrotask());
+    }
+  } finally {
+    training.looping = false;
+    self.postMessage({ stopped: token });
+  }
+}
+
 const methods = {
   async load({ js, wasm }) {
     bindings = await import(js);
@@ -109,6 +168,17 @@ const methods = {
   formatLink: ({ preset, settings, autostart, pretrained, hide }) =>
     bindings.formatLink(preset, settings, autostart, pretrained, hide),
   trainSteps: ({ n }) => run.trainSteps(n),
+  // Starts the loop, or updates its pace while it runs; `token` is echoed in each chunk.
+  play({ token, stepsPerFrame = 0, budgetMs = 60, maxChunk = 64 }) {
+    Object.assign(training, { token, stepsPerFrame, budgetMs, maxChunk, playing: true });
+    trainLoop();
+    return true;
+  },
+  // Stops the loop after the chunk in flight (its statistics still arrive).
+  pause() {
+    training.playing = false;
+    return true;
+  },
   dStep: () => run.dStep(),
   gStep: () => run.gStep(),
   samples: ({ digit }) => run.samples(digit),
