@@ -47,6 +47,14 @@ impl Outcome {
         self.last.iter().map(|v| f64::from(f(v))).sum::<f64>() / self.last.len() as f64
     }
 
+    /// The median of one statistic over the last 50 steps: a spike of a few steps (a runaway D's
+    /// loss jumps now and then) does not move it.
+    pub fn median(&self, f: impl Fn(&StepValues) -> f32) -> f64 {
+        let mut values: Vec<f64> = self.last.iter().map(|v| f64::from(f(v))).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    }
+
     /// Samples the classifier is sure (p >= 0.9) are some digit, as a share of all.
     pub fn confident_share(&self) -> f64 {
         let c = &self.metrics.coverage;
