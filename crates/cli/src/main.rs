@@ -351,7 +351,8 @@ fn run(cli: Cli) -> Result<(), String> {
         } => bench(
             &preset,
             batch,
-            (steps.max(2), chunk.max(1)),
+            steps.max(2),
+            chunk.max(1),
             &classifier,
             &data.data_dir,
         ),
@@ -632,7 +633,8 @@ fn classifier_train(
 fn bench(
     preset: &str,
     batch: usize,
-    (steps, chunk): (u64, usize),
+    steps: u64,
+    chunk: usize,
     classifier: &Path,
     data_dir: &Path,
 ) -> Result<(), String> {

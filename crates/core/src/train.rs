@@ -242,49 +242,46 @@ impl Trainer {
     /// are the last step's, and are computed for that step only: the other steps skip that work.
     pub fn train_steps(&mut self, data: &Mnist, n: usize) -> StepStats {
         let n = n.max(1);
-        let d_steps = self.config.d_steps.max(1);
-        let mut loss_sums: Option<(Tensor<1>, Tensor<1>)> = None;
+        let mut sums: Option<(Tensor<1>, Tensor<1>)> = None;
         let mut last = None;
         for i in 0..n {
-            let measured = i + 1 == n;
-            let mut d_loss = None;
-            for k in 0..d_steps {
-                let real = self.next_real(data);
-                let d = self.d_step_with(real, measured && k + 1 == d_steps);
-                d_loss = Some(d.d_loss.clone());
-                if measured && k + 1 == d_steps {
-                    last = Some(d);
-                }
-            }
-            let noise = self.noise_batch(self.config.batch_size);
-            let g = self.g_update(noise, measured);
-            let d_loss = d_loss.expect("at least one D update");
-            loss_sums = Some(match loss_sums {
-                Some((d_sum, g_sum)) => (d_sum + d_loss, g_sum + g.g_loss.clone()),
-                None => (d_loss, g.g_loss.clone()),
+            let (d, g) = self.full_step(data, i + 1 == n);
+            let (d_loss, g_loss) = (d.d_loss.clone(), g.g_loss.clone());
+            sums = Some(match sums {
+                Some((d_sum, g_sum)) => (d_sum + d_loss, g_sum + g_loss),
+                None => (d_loss, g_loss),
             });
-            if measured {
-                let d = last.take().expect("the last step's D update is measured");
-                let (d_sum, g_sum) = loss_sums.take().expect("one step at least");
-                let scale = 1.0 / n as f32;
-                return StepStats {
-                    d_loss: if n == 1 {
-                        d_sum
-                    } else {
-                        d_sum.mul_scalar(scale)
-                    },
-                    g_loss: if n == 1 {
-                        g_sum
-                    } else {
-                        g_sum.mul_scalar(scale)
-                    },
-                    d_real: d.d_real,
-                    d_fake: d.d_fake,
-                    g_grad: g.g_grad,
-                };
-            }
+            last = Some((d, g));
         }
-        unreachable!("the loop returns on its last step")
+        let ((d_sum, g_sum), (d, g)) = (sums.zip(last)).expect("one step at least");
+        let mean = |sum: Tensor<1>| {
+            if n == 1 {
+                sum
+            } else {
+                sum.mul_scalar(1.0 / n as f32)
+            }
+        };
+        StepStats {
+            d_loss: mean(d_sum),
+            g_loss: mean(g_sum),
+            d_real: d.d_real,
+            d_fake: d.d_fake,
+            g_grad: g.g_grad,
+        }
+    }
+
+    /// `d_steps` D updates, each on the next real batch, then one G update. `measured`: the last D
+    /// update's mean scores and G's gradient norm are computed (else they are zeros).
+    fn full_step(&mut self, data: &Mnist, measured: bool) -> (DStepStats, GStepStats) {
+        let d_steps = self.config.d_steps.max(1);
+        let mut d = None;
+        for k in 0..d_steps {
+            let real = self.next_real(data);
+            d = Some(self.d_step_with(real, measured && k + 1 == d_steps));
+        }
+        let noise = self.noise_batch(self.config.batch_size);
+        let g = self.g_update(noise, measured);
+        (d.expect("at least one D update"), g)
     }
 
     /// Discriminator update: push D(x) up and D(G(z)) down. The fakes are detached, so no gradient

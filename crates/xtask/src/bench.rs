@@ -107,38 +107,48 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     for line in lines.iter().chain(&digits) {
         println!("{line}");
     }
-    println!(
-        "\n| where | backend | preset | batch | steps/s | first step (ms) | first measurement of 256 samples (ms) |\n|---|---|---|---|---|---|---|"
+    println!();
+    table(
+        &lines,
+        &[
+            ("where", "where"),
+            ("backend", "backend"),
+            ("preset", "preset"),
+            ("batch", "batch"),
+            ("steps/s", "steps_per_s"),
+            ("first step (ms)", "first_step_ms"),
+            ("first measurement of 256 samples (ms)", "measure_ms"),
+        ],
     );
-    for line in &lines {
-        let field = |key: &str| json_field(line, key).unwrap_or_else(|| "?".into());
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            field("where"),
-            field("backend"),
-            field("preset"),
-            field("batch"),
-            field("steps_per_s"),
-            field("first_step_ms"),
-            field("measure_ms")
-        );
-    }
-    println!(
-        "\nTime to digits (classifier score >= 5, >= 8 digits covered), page, CPU backend:\n\n| preset | seconds | at step | last step reached | its score, digits covered |\n|---|---|---|---|---|"
+    println!("\nTime to digits (classifier score >= 5, >= 8 digits covered), page, CPU backend:\n");
+    table(
+        &digits,
+        &[
+            ("preset", "preset"),
+            ("seconds", "time_to_digits_s"),
+            ("at step", "digits_step"),
+            ("last step reached", "last_step"),
+            ("its score", "last_score"),
+            ("digits covered", "last_covered"),
+        ],
     );
-    for line in &digits {
-        let field = |key: &str| json_field(line, key).unwrap_or_else(|| "?".into());
-        println!(
-            "| {} | {} | {} | {} | {}, {} |",
-            field("preset"),
-            field("time_to_digits_s"),
-            field("digits_step"),
-            field("last_step"),
-            field("last_score"),
-            field("last_covered")
-        );
-    }
     Ok(())
+}
+
+/// A Markdown table of JSON lines: (heading, key) per column; a missing key reads "?".
+fn table(lines: &[String], columns: &[(&str, &str)]) {
+    let row = |cells: Vec<String>| println!("| {} |", cells.join(" | "));
+    row(columns
+        .iter()
+        .map(|(heading, _)| heading.to_string())
+        .collect());
+    row(columns.iter().map(|_| "---".to_string()).collect());
+    for line in lines {
+        row(columns
+            .iter()
+            .map(|(_, key)| json_field(line, key).unwrap_or_else(|| "?".into()))
+            .collect());
+    }
 }
 
 /// Runs a command and returns the last line it printed that looks like JSON.
