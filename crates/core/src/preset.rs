@@ -1,6 +1,6 @@
 //! One-click setups for the classroom: each sets the whole run (model, loss, settings, seed). The
 //! failure presets come with the preset that fixes them; the evidence that each failure shows with
-//! its seed is in `tests/presets.rs` (native, CPU) and the README's "Teaching with Ganvas".
+//! its seed is in `tests/claims/presets.rs` (native, CPU) and the README's "Teaching with Ganvas".
 
 use crate::loss::GanLoss;
 use crate::model::ModelConfig;
@@ -27,7 +27,7 @@ pub fn presets() -> Vec<Preset> {
         .with_lr_d(2e-3);
     // A discriminator far ahead of G from the start (5 updates per G step at 10x G's rate), against
     // the plain networks (no batch norm in G): with batch norm, G kept learning under the
-    // saturating loss too (tests/presets.rs measured its gradient only 5x smaller). At 5x G's
+    // saturating loss too (tests/claims/presets.rs measured its gradient only 5x smaller). At 5x G's
     // rate, D won on some CPUs and seeds but not others: on an Intel Xeon, seed 1 still had
     // D(G(z)) = 0.04 at step 500.
     let strong_d = seed_gan

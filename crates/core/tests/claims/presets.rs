@@ -2,92 +2,38 @@
 //! were not tuned on, with margins that another CPU's float order cannot flip (native, CPU). These
 //! are the page's presets: the same configs and the same training step; only the seed differs.
 
-mod common;
-
-use std::sync::OnceLock;
-
-use common::{Outcome, SEEDS, evaluator, mnist, run, run_to};
-use ganvas_core::data::Mnist;
-use ganvas_core::metrics::Evaluator;
+use super::{per_seed, seed_gan};
+use crate::runs::{Lab, seed};
 use ganvas_core::preset::preset;
 use ganvas_core::train::TrainConfig;
 
-/// Steps of the mode-collapse pair, and of the runaway-discriminator pair.
-const COLLAPSE_STEPS: usize = 1000;
-const D_WINS_STEPS: usize = 500;
+/// Steps of the mode-collapse pair, of the runaway-discriminator pair and of the vanishing-gradient
+/// pair.
+pub const COLLAPSE_STEPS: usize = 1000;
+pub const D_WINS_STEPS: usize = 500;
 const SATURATING_STEPS: usize = 400;
 
 fn config(id: &str) -> TrainConfig {
     preset(id).expect("a preset").config
 }
 
-/// The failure and its fix, trained with each of [`SEEDS`].
-fn pairs(failure: &str, steps: usize) -> Vec<(Outcome, Outcome)> {
-    let data = mnist();
-    let eval = evaluator(&data);
-    let fix = preset(failure)
-        .and_then(|p| p.fix)
-        .expect("a failure preset with a fix");
-    SEEDS
-        .iter()
-        .map(|&seed| {
-            (
-                run(config(failure), seed, steps, &data, &eval),
-                run(config(fix), seed, steps, &data, &eval),
-            )
-        })
-        .collect()
-}
-
-/// The failure preset, trained with each of [`SEEDS`], beside the seed GAN's run of that seed at
-/// the same step: the seed GAN's settings are the fix of both "Mode collapse" and "The
-/// discriminator wins", so one run per seed serves both tests (whichever asks first trains it).
-fn against_the_seed_gan(failure: &str, steps: usize) -> Vec<(Outcome, &'static Outcome)> {
-    static SEED_GAN: OnceLock<Vec<Vec<Outcome>>> = OnceLock::new();
-    let data = mnist();
-    let eval = evaluator(&data);
+/// The fix of the failure preset `failure`, which the seed GAN's runs stand for.
+fn assert_the_fix_is_the_seed_gan(failure: &str) {
     let fix = preset(failure).and_then(|p| p.fix).expect("a fix");
     assert_eq!(
         format!("{:?}", config(fix)),
         format!("{:?}", TrainConfig::new()),
         "{fix} is the seed GAN"
     );
-    let failures: Vec<Outcome> = SEEDS
-        .iter()
-        .map(|&seed| run(config(failure), seed, steps, &data, &eval))
-        .collect();
-    let seed_gan = SEED_GAN.get_or_init(|| seed_gan_runs(&data, &eval));
-    let at = [D_WINS_STEPS, COLLAPSE_STEPS]
-        .iter()
-        .position(|&s| s == steps)
-        .expect("a step the seed GAN is measured at");
-    failures
-        .into_iter()
-        .zip(seed_gan.iter().map(|runs| &runs[at]))
-        .collect()
 }
 
-fn seed_gan_runs(data: &Mnist, eval: &Evaluator) -> Vec<Vec<Outcome>> {
-    SEEDS
-        .iter()
-        .map(|&seed| {
-            run_to(
-                TrainConfig::new(),
-                seed,
-                &[D_WINS_STEPS, COLLAPSE_STEPS],
-                data,
-                eval,
-            )
-        })
-        .collect()
-}
-
-#[test]
-fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them() {
-    for (seed, (collapsed, fixed)) in SEEDS
-        .iter()
-        .zip(against_the_seed_gan("mode-collapse", COLLAPSE_STEPS))
-    {
+per_seed! {
+fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them(i) {
+        assert_the_fix_is_the_seed_gan("mode-collapse");
+        let lab = Lab::new();
+        let seed = seed(i);
+        let collapsed = lab.run(config("mode-collapse"), seed, COLLAPSE_STEPS);
+        let fixed = seed_gan(&lab, i, COLLAPSE_STEPS);
         let (c, f) = (&collapsed.metrics.coverage, &fixed.metrics.coverage);
         eprintln!(
             "seed {seed}: collapse KL {:.2} ({:?}), {:.0}% confident, G grad {:.3}; fix KL {:.2} ({:?}), {:.0}% confident",
@@ -123,9 +69,12 @@ fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them() {
     }
 }
 
-#[test]
-fn the_saturating_loss_starves_g_and_the_non_saturating_one_does_not() {
-    for (seed, (saturating, fixed)) in SEEDS.iter().zip(pairs("saturating", SATURATING_STEPS)) {
+per_seed! {
+fn the_saturating_loss_starves_g_and_the_non_saturating_one_does_not(i) {
+        let lab = Lab::new();
+        let seed = seed(i);
+        let saturating = lab.run(config("saturating"), seed, SATURATING_STEPS);
+        let fixed = lab.run(config("saturating-fix"), seed, SATURATING_STEPS);
         let (g_sat, g_fix) = (saturating.mean(|v| v.g_grad), fixed.mean(|v| v.g_grad));
         let fake = saturating.mean(|v| v.d_fake);
         eprintln!(
@@ -147,12 +96,13 @@ fn the_saturating_loss_starves_g_and_the_non_saturating_one_does_not() {
     }
 }
 
-#[test]
-fn a_runaway_discriminator_wins_and_balanced_rates_do_not() {
-    for (seed, (wins, fixed)) in SEEDS
-        .iter()
-        .zip(against_the_seed_gan("d-wins", D_WINS_STEPS))
-    {
+per_seed! {
+fn a_runaway_discriminator_wins_and_balanced_rates_do_not(i) {
+        assert_the_fix_is_the_seed_gan("d-wins");
+        let lab = Lab::new();
+        let seed = seed(i);
+        let wins = lab.run(config("d-wins"), seed, D_WINS_STEPS);
+        let fixed = seed_gan(&lab, i, D_WINS_STEPS);
         // Medians over the last 50 steps: the runaway D's loss spikes for a few steps now and then
         // (on an Intel Xeon, seed 3's mean over steps 451-500 was 1.46, its median far below 0.15).
         let (loss_wins, loss_fix) = (wins.median(|v| v.d_loss), fixed.median(|v| v.d_loss));
