@@ -10,7 +10,7 @@ use crate::runs::{Lab, Outcome, seed};
 use ganvas_core::loss::GanLoss;
 use ganvas_core::train::TrainConfig;
 
-/// Steps of training for each loss. At 250 the seed GAN's samples were still blobs on an Intel Xeon
+/// Steps of training for each loss. At 250 the seed GAN's samples were still blobs on an AMD EPYC
 /// (score 1.02-1.22 on seeds 1, 2, 3).
 pub const STEPS: usize = 400;
 

@@ -28,7 +28,7 @@ fn assert_the_fix_is_the_seed_gan(failure: &str) {
 }
 
 per_seed! {
-fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them(i) {
+    fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them(i) {
         assert_the_fix_is_the_seed_gan("mode-collapse");
         let lab = Lab::new();
         let seed = seed(i);
@@ -70,7 +70,7 @@ fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them(i) {
 }
 
 per_seed! {
-fn the_saturating_loss_starves_g_and_the_non_saturating_one_does_not(i) {
+    fn the_saturating_loss_starves_g_and_the_non_saturating_one_does_not(i) {
         let lab = Lab::new();
         let seed = seed(i);
         let saturating = lab.run(config("saturating"), seed, SATURATING_STEPS);
@@ -97,7 +97,7 @@ fn the_saturating_loss_starves_g_and_the_non_saturating_one_does_not(i) {
 }
 
 per_seed! {
-fn a_runaway_discriminator_wins_and_balanced_rates_do_not(i) {
+    fn a_runaway_discriminator_wins_and_balanced_rates_do_not(i) {
         assert_the_fix_is_the_seed_gan("d-wins");
         let lab = Lab::new();
         let seed = seed(i);
