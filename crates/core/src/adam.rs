@@ -130,7 +130,7 @@ impl Adam {
             let m1 = f32_values(r.take(bytes)?).expect("a multiple of 4 bytes");
             let m2 = f32_values(r.take(bytes)?).expect("a multiple of 4 bytes");
             if time == 0
-                || time > u32::MAX as u64
+                || time > i32::MAX as u64
                 || m1.iter().any(|v| !v.is_finite())
                 || m2.iter().any(|v| !v.is_finite() || *v < 0.0)
             {
@@ -231,7 +231,8 @@ impl ModuleMapper for Stepper<'_> {
                 Moments { time: 1, m1, m2 }
             }
         };
-        let time = state.time as i32;
+        // Loaded times are at most i32::MAX (`load`); a run would need 2^31 steps to pass it.
+        let time = i32::try_from(state.time).unwrap_or(i32::MAX);
         let bias_correction2_sqrt = (1.0 - a.beta_2.powi(time)).sqrt();
         let combined_factor = bias_correction2_sqrt / (1.0 - a.beta_1.powi(time));
         let update = state.m1.clone().mul_scalar(combined_factor).div(
@@ -354,5 +355,24 @@ mod tests {
         let at = nan.len() - 4;
         nan[at..].copy_from_slice(&f32::NAN.to_le_bytes());
         assert!(Adam::new(0.5, 0.999, 1e-8).load(&n, &nan, &device).is_err());
+
+        // The first parameter's time (after the count and its path): the step takes it as an i32
+        // exponent, so a larger one would turn negative.
+        let path_len = u16::from_le_bytes([bytes[4], bytes[5]]) as usize;
+        let at = 6 + path_len;
+        let with_time = |time: u64| {
+            let mut b = bytes.clone();
+            b[at..at + 8].copy_from_slice(&time.to_le_bytes());
+            b
+        };
+        let e = Adam::new(0.5, 0.999, 1e-8)
+            .load(&n, &with_time(i32::MAX as u64 + 1), &device)
+            .unwrap_err();
+        assert!(e.to_string().contains("is not valid"), "{e}");
+        let mut adam = Adam::new(0.5, 0.999, 1e-8);
+        adam.load(&n, &with_time(i32::MAX as u64), &device).unwrap();
+        let g = GradientsParams::from_grads(loss(&n, &x).backward(), &n);
+        let stepped = adam.step(1e-3, n, g);
+        assert!(flat(&stepped).iter().all(|v| v.is_finite()));
     }
 }

@@ -318,6 +318,11 @@ impl BatchSampler {
         self.next <= self.order.len() && sorted.into_iter().eq(range)
     }
 
+    /// Whether its shuffling generator's state is all zeros (see [`crate::rng::is_stuck`]).
+    pub fn is_stuck(&self) -> bool {
+        crate::rng::is_stuck(&self.rng)
+    }
+
     /// The next `batch_size` indices; empty if the range is empty.
     pub fn next_batch(&mut self, batch_size: usize) -> Vec<usize> {
         if self.order.is_empty() {

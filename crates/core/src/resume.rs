@@ -20,7 +20,7 @@ use burn::prelude::*;
 use crate::adam::Adam;
 use crate::checkpoint::{CheckpointError, GanvasFile, Reader, load_module, module_bytes};
 use crate::data::{BatchSampler, Mnist};
-use crate::model::MAX_WIDTH;
+use crate::model::{Discriminator, Generator, MAX_WIDTH};
 use crate::rng::RunRng;
 use crate::train::{ADAM_EPSILON, GAN_KIND, GanMeta, TrainConfig, Trainer};
 
@@ -272,6 +272,16 @@ impl SavedRun {
         })
     }
 
+    /// The two networks alone, without autodiff (for sampling and measuring), each tensor checked
+    /// against the networks the config describes.
+    pub fn networks(&self, device: &Device) -> Result<(Generator, Discriminator), CheckpointError> {
+        let (generator, discriminator) = self.config.model.init(device, self.config.seed);
+        Ok((
+            load_module(generator, self.file.section("generator")?)?,
+            load_module(discriminator, self.file.section("discriminator")?)?,
+        ))
+    }
+
     /// Builds the run on `device` (autodiff is added) over `data`, which must be the data set the
     /// file names. Every tensor is checked against the networks the config describes.
     pub fn into_trainer(&self, device: &Device, data: &Mnist) -> Result<Trainer, CheckpointError> {
@@ -295,6 +305,11 @@ impl SavedRun {
             )?;
             let streams: Streams = serde_json::from_slice(self.file.section("rng")?)
                 .map_err(|e| CheckpointError::BadMeta(format!("random streams: {e}")))?;
+            if streams.noise.is_stuck() || streams.batches.is_stuck() {
+                return Err(CheckpointError::BadMeta(
+                    "random streams: a generator's state is all zeros, which no run has".into(),
+                ));
+            }
             if !streams.batches.draws_from(data.train_indices()) {
                 return Err(CheckpointError::BadMeta(
                     "the batch order does not fit this data set".into(),
@@ -451,6 +466,67 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("batch order does not fit"), "{e}");
+    }
+
+    /// `ganvas eval` decodes with [`GanCheckpoint::decode`], which once built the networks from a
+    /// file's settings unchecked: a DCGAN with one channel count panicked, and huge widths would
+    /// allocate without bound. It now refuses both with the loader's message.
+    #[test]
+    fn the_weights_decoder_checks_the_settings_as_the_loader_does() {
+        use crate::train::GanCheckpoint;
+        let data = tiny_data();
+        let bytes = tiny_checkpoint(&data);
+        let decoded = |meta: &dyn Fn(&str) -> String| {
+            let mut file = GanvasFile::decode(&bytes).unwrap();
+            file.meta = meta(&file.meta);
+            GanCheckpoint::decode(&file.encode(), &Device::flex())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(decoded(&|m| m.to_string()), "");
+        let e = decoded(&|m| m.replace("\"architecture\":\"Mlp\"", "\"architecture\":\"Dcgan\""));
+        assert!(
+            e.contains("the DCGAN takes exactly two channel counts"),
+            "{e}"
+        );
+        let e = decoded(&|m| {
+            m.replace(
+                "\"generator_hidden\":[5]",
+                "\"generator_hidden\":[4000000000]",
+            )
+        });
+        assert!(e.contains("each must be 1 to"), "{e}");
+        let e = decoded(&|m| m.replace("\"batch_size\":4", "\"batch_size\":0"));
+        assert!(e.contains("out of range"), "{e}");
+    }
+
+    /// A file whose random streams hold an all-zero xoshiro state: the generator would draw 0
+    /// forever, and the first normal draw of the next step might never end. Refused at load.
+    #[test]
+    fn an_all_zero_random_state_is_refused() {
+        let data = tiny_data();
+        let bytes = tiny_checkpoint(&data);
+        for stream in ["noise", "batches"] {
+            let mut file = GanvasFile::decode(&bytes).unwrap();
+            let at = file.sections.iter().position(|(n, _)| n == "rng").unwrap();
+            let mut streams: serde_json::Value =
+                serde_json::from_slice(&file.sections[at].1).unwrap();
+            let state = match stream {
+                "noise" => &mut streams["noise"]["inner"]["s"],
+                _ => &mut streams["batches"]["rng"]["s"],
+            };
+            assert!(state.is_array(), "{streams}");
+            *state = serde_json::json!([0, 0, 0, 0]);
+            file.sections[at].1 = serde_json::to_vec(&streams).unwrap();
+            let saved = SavedRun::parse(&file.encode()).unwrap();
+            let e = saved
+                .into_trainer(&Device::flex(), &data)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("state is all zeros"), "{stream}: {e}");
+        }
     }
 
     /// `bytes` with its checksum recomputed, so that a mutation reaches the parser behind it.

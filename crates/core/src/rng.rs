@@ -74,6 +74,20 @@ impl RunRng {
     pub fn seed(&mut self) -> u64 {
         self.inner.next_u64()
     }
+
+    /// Whether the state is all zeros (see [`is_stuck`]).
+    pub fn is_stuck(&self) -> bool {
+        is_stuck(&self.inner)
+    }
+}
+
+/// Whether a generator's state is all zeros: a fixed point of xoshiro, which then draws 0 forever,
+/// so a normal draw could loop without end. No seed leads there (`seed_from_u64` never gives it);
+/// only a damaged or hand-made file can.
+pub fn is_stuck(rng: &Xoshiro256PlusPlus) -> bool {
+    let zero: Xoshiro256PlusPlus =
+        serde_json::from_str(r#"{"s":[0,0,0,0]}"#).expect("xoshiro's state serialises as s");
+    *rng == zero
 }
 
 #[cfg(test)]
@@ -105,6 +119,15 @@ mod tests {
             RunRng::new(42, Stream::Batches).seed(),
             16_753_579_981_748_162_158
         );
+    }
+
+    #[test]
+    fn only_an_all_zero_state_is_stuck() {
+        assert!(!RunRng::new(0, Stream::Noise).is_stuck());
+        let stuck: RunRng = serde_json::from_str(r#"{"inner":{"s":[0,0,0,0]}}"#).unwrap();
+        assert!(stuck.is_stuck());
+        let one: RunRng = serde_json::from_str(r#"{"inner":{"s":[0,0,0,1]}}"#).unwrap();
+        assert!(!one.is_stuck());
     }
 
     #[test]

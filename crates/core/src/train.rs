@@ -8,10 +8,11 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{ExecutionError, Int, Transaction};
 
 use crate::adam::Adam;
-use crate::checkpoint::{CheckpointError, GanvasFile, load_module};
+use crate::checkpoint::CheckpointError;
 use crate::data::{BatchSampler, Dataset, Mnist};
 use crate::loss::{GanLoss, discriminator_loss, generator_loss};
 use crate::model::{CLASSES, Discriminator, Generator, IMAGE_PIXELS, Latent, ModelConfig, one_hot};
+use crate::resume::SavedRun;
 use crate::rng::{RunRng, Stream};
 
 /// Everything that defines a run: with the same config (seed included), a run repeats exactly.
@@ -573,16 +574,16 @@ pub struct GanCheckpoint {
 }
 
 impl GanCheckpoint {
-    /// Parses and checks a checkpoint written by [`Trainer::checkpoint`].
+    /// Parses and checks a checkpoint written by [`Trainer::checkpoint`], through the same checks as
+    /// a run loaded to train on ([`SavedRun::parse`]): no setting reaches the networks unchecked.
     pub fn decode(bytes: &[u8], device: &Device) -> Result<Self, CheckpointError> {
-        let file = GanvasFile::decode_kind(bytes, GAN_KIND)?;
-        let meta = GanMeta::parse(&file.meta)?;
-        let (generator, discriminator) = meta.config.model.init(device, meta.config.seed);
+        let saved = SavedRun::parse(bytes)?;
+        let (generator, discriminator) = saved.networks(device)?;
         Ok(Self {
-            generator: load_module(generator, file.section("generator")?)?,
-            discriminator: load_module(discriminator, file.section("discriminator")?)?,
-            config: meta.config,
-            step: meta.step,
+            generator,
+            discriminator,
+            config: saved.config,
+            step: saved.step,
         })
     }
 }
