@@ -62,6 +62,7 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot, measure
   await page.waitForTimeout(3000);
   assert.equal(await page.evaluate(() => window.ganvas.step), paused, "Pause stops training");
   assert.match(await page.textContent("#train"), /Train/);
+  assert.match(await page.textContent("#status"), /^Paused/, "the status says so");
 
   await page.screenshot({ path: `${OUT}${shot}`, fullPage: true });
   const site = new URL(SITE);
@@ -229,6 +230,37 @@ test("Reset returns to step 0 and the same seed redraws the same first samples",
     await page.waitForFunction(() => window.ganvas.step === 0 && /Reset/.test(document.getElementById("status").textContent));
     assert.equal((await page.textContent("#step")).trim(), "0");
     assert.deepEqual(await canvasPixels(page, "samples"), first, "same seed, same untrained samples");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a new run starts at step 1 with one-step chunks, however far the run before it had grown them", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    // A tiny network steps in well under a millisecond: the worker grows its chunks.
+    const { page, log } = await open(browser, "?backend=cpu#gWidths=8&dWidths=8&latent=4&batch=2&autostart=1");
+    await waitReady(page);
+    await page.waitForFunction(() => window.ganvas.chunk >= 8, null, { timeout: 120_000 });
+    const grown = await page.evaluate(() => {
+      window.__first = null;
+      let restarted = false;
+      window.ganvasPage.hooks.restart.push(() => (restarted = true));
+      window.ganvasPage.hooks.stats.push(() => {
+        if (restarted && window.__first === null) window.__first = { chunk: window.ganvas.chunk, step: window.ganvas.step };
+      });
+      return window.ganvas.chunk;
+    });
+    // The DCGAN is a new run of far slower steps. Loading it while training restarts at step 0:
+    // no step of it may run before Train (the worker once trained a hidden chunk of the old size).
+    const loads = await page.evaluate(() => window.ganvas.presetLoads);
+    await page.click("#preset-dcgan");
+    await page.waitForFunction((n) => window.ganvas.presetLoads > n, loads, { timeout: 120_000 });
+    if (!(await page.evaluate(() => window.ganvas.running))) await page.click("#train");
+    await page.waitForFunction(() => window.__first !== null, null, { timeout: 300_000 });
+    const first = await page.evaluate(() => window.__first);
+    assert.deepEqual(first, { chunk: 1, step: 1 }, `the first chunk after a run whose chunks had grown to ${grown}`);
+    assert.deepEqual(log.errors, []);
   } finally {
     await browser.close();
   }

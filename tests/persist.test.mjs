@@ -274,7 +274,13 @@ test("WebGPU: a lost GPU device (GPUDevice.destroy()) is recovered from the last
     const state = await waitReady(page);
     assert.equal(state.backend, "WebGPU");
     await page.waitForFunction(() => window.ganvas.snapshots >= 1 && window.ganvas.step >= 2, null, { timeout: 300_000 });
-    const kept = await page.evaluate(() => window.ganvas.lastGood.step);
+    // Every run kept from here on (in memory and in the autosave) is at least the kept step: the
+    // fresh worker's new run at step 0 is never kept in its place.
+    const kept = await page.evaluate(() => {
+      window.__keptSteps = [];
+      window.ganvasPage.hooks.snapshot.push((bytes, { step }) => window.__keptSteps.push(step));
+      return window.ganvas.lastGood.step;
+    });
     const worker = page.workers()[0];
     assert.ok(worker, "the training worker");
     const destroyed = await worker.evaluate(() => {
@@ -282,11 +288,19 @@ test("WebGPU: a lost GPU device (GPUDevice.destroy()) is recovered from the last
       return self.ganvasGpuDevices.length;
     });
     assert.ok(destroyed >= 1);
-    await page.waitForFunction(() => window.ganvas.recoveries === 1, null, { timeout: 300_000 });
+    // Recovered, or failed with a message: a failure says why at once instead of timing out.
+    await page
+      .waitForFunction(() => window.ganvas.recoveries >= 1 || window.ganvas.errors.some((e) => /crashed/.test(e)), null, { timeout: 300_000, polling: 500 })
+      .catch(async (error) => {
+        throw new Error(`${error.message}; the status said: ${await statusText(page)}`);
+      });
     const status = await statusText(page);
+    assert.deepEqual(await page.evaluate(() => window.ganvas.errors.filter((e) => /crashed/.test(e))), [], status);
+    assert.equal(await page.evaluate(() => window.ganvas.recoveries), 1, "one recovery");
     assert.match(status, /Recovered after the GPU was lost \(destroyed/);
-    const after = await page.evaluate(() => ({ step: window.ganvas.step, backend: window.ganvas.backend }));
+    const after = await page.evaluate(() => ({ step: window.ganvas.step, backend: window.ganvas.backend, keptSteps: window.__keptSteps }));
     assert.ok(after.step >= kept, `back at step ${after.step}, kept ${kept}`);
+    assert.ok(after.keptSteps.every((s) => s >= kept), `runs kept since the loss: steps ${after.keptSteps}, kept ${kept}`);
     await page.waitForFunction((s) => window.ganvas.step > s, after.step, { timeout: 300_000 });
     console.log(`device loss: kept step ${kept}, recovered on ${after.backend} at step ${after.step}`);
     assert.deepEqual(log.errors.filter((e) => !/destroyed|lost/i.test(e)), []);

@@ -99,6 +99,7 @@
   let recoveryTimes = [];
   let backendChoice; // the link's ?backend=, if it gave one
   let recovering = false;
+  let stoppedByErrorAt = -Infinity; // when a failed chunk stopped training (see onChunkError)
 
   const $ = (id) => document.getElementById(id);
   const history_ = window.history; // the browser's; `history` below is the run's loss history
@@ -357,9 +358,17 @@
     badge.className = `badge ${api.backend === "WebGPU" ? "gpu" : "cpu"}`;
   }
 
+  // The Train/Pause button. The status says what the learner now sees: paused, or training on.
   function toggle() {
-    if (api.running) stop();
-    else go();
+    if (api.running) {
+      stop();
+      setStatus("Paused. Press Train to go on from here.");
+      return;
+    }
+    go();
+    if (api.running && api.firstStepMs !== null) {
+      setStatus(`Training on ${api.backend === "WebGPU" ? "the GPU (WebGPU)" : "the CPU"}.`);
+    }
   }
 
   function go() {
@@ -407,7 +416,11 @@
   }
 
   function onChunkError({ token, message }) {
-    if (!crashed && !recovering && token === generation) fail(`Training stopped: ${message}.`);
+    if (crashed || recovering || token !== generation) return;
+    // On WebGPU a failed chunk can be the first sign of a lost device, whose recovery follows: it
+    // trains on if training was on.
+    if (api.running) stoppedByErrorAt = performance.now();
+    fail(`Training stopped: ${message}.`);
   }
 
   // The loop in the worker ended (after Pause, a divergence or an error): nothing is in flight.
@@ -527,7 +540,8 @@
     if (!run || crashed) throw new Error("the model is not running");
     const info = await run("checkpointInfo", { bytes: bytes.slice() });
     stop();
-    if (!api.diverged && api.step > 0 && (!lastGood || lastGood.step !== api.step)) await snapshot();
+    // Not while recovering: the fresh worker holds a new run at step 0, not the one being replaced.
+    if (!recovering && !api.diverged && api.step > 0 && (!lastGood || lastGood.step !== api.step)) await snapshot();
     let files = {};
     if (info.settings.dataset !== api.settings.dataset) {
       const [images, labels] = await fetchDataset(info.settings.dataset);
@@ -575,7 +589,7 @@
     }
     recovering = true;
     recoveryTimes.push(performance.now());
-    const wasRunning = api.running || api.pausedByHiding;
+    const wasRunning = api.running || api.pausedByHiding || performance.now() - stoppedByErrorAt < 10000;
     stop();
     generation += 1;
     const old = worker;

@@ -144,6 +144,10 @@ const methods = {
   },
   configure({ options, images, labels }) {
     const how = run.configure(options, images, labels);
+    // A new run: the loop stops here, before it trains the new networks under the old run's token
+    // (the page would drop those steps, and show step 0 of a run that had trained on). Its sizing
+    // starts again from one step.
+    if (how === "restarted") Object.assign(training, { playing: false, chunk: 1 });
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
@@ -170,6 +174,9 @@ const methods = {
   trainSteps: ({ n }) => run.trainSteps(n),
   // Starts the loop, or updates its pace while it runs; `token` is echoed in each chunk.
   play({ token, stepsPerFrame = 0, budgetMs = 60, maxChunk = 64 }) {
+    // A new run (Reset, new settings, a loaded file) may step far slower than the last one: its
+    // sizing starts again from one step, so Pause and the plots answer within one of its steps.
+    if (token !== training.token) training.chunk = 1;
     Object.assign(training, { token, stepsPerFrame, budgetMs, maxChunk, playing: true });
     trainLoop();
     return true;
