@@ -60,7 +60,10 @@ impl fmt::Display for CheckpointError {
                 f,
                 "the file has format version {v}; this Ganvas reads version {FORMAT_VERSION}"
             ),
-            Self::Truncated => write!(f, "the file is truncated (it ends before its contents do)"),
+            Self::Truncated => write!(
+                f,
+                "the file is truncated (it ends before its contents do: cut short, or damaged)"
+            ),
             Self::Corrupted => write!(f, "the file is corrupted (its checksum does not match)"),
             Self::WrongKind { expected, found } => {
                 write!(f, "expected a {expected} file, but this is a {found} file")
@@ -135,14 +138,21 @@ impl GanvasFile {
             return Err(CheckpointError::Truncated);
         }
         let (body, crc) = bytes.split_at(bytes.len() - 4);
+        // A length no Ganvas file can hold is damage (a flipped high byte), not a file cut short.
+        let length = |n: u64| {
+            usize::try_from(n)
+                .ok()
+                .filter(|&n| n <= MAX_FILE_BYTES)
+                .ok_or(CheckpointError::Corrupted)
+        };
         let kind = r.str8()?;
-        let meta_len = r.u32()? as usize;
+        let meta_len = length(r.u32()?.into())?;
         let meta = r.utf8(meta_len)?;
         let count = r.u32()? as usize;
         let mut sections = Vec::new();
         for _ in 0..count {
             let name = r.str8()?;
-            let len = usize::try_from(r.u64()?).map_err(|_| CheckpointError::Truncated)?;
+            let len = length(r.u64()?)?;
             sections.push((name, r.take(len)?.to_vec()));
         }
         // What is left is exactly the checksum.

@@ -418,6 +418,28 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[100] ^= 1;
         assert!(err(&flipped).contains("corrupted"));
+        // A flipped high byte of a length (here the first section's, after the magic, version, kind
+        // and meta) asks for more than any Ganvas file holds: damage, not a cut.
+        let file = GanvasFile::decode(&bytes).unwrap();
+        let first_len =
+            8 + 4 + 1 + file.kind.len() + 4 + file.meta.len() + 4 + 1 + file.sections[0].0.len();
+        assert_eq!(
+            &bytes[first_len..first_len + 8],
+            &(file.sections[0].1.len() as u64).to_le_bytes()
+        );
+        for byte in [3, 5, 7] {
+            let mut flipped = bytes.clone();
+            flipped[first_len + byte] ^= 0x40;
+            assert!(
+                err(&flipped).contains("corrupted"),
+                "byte {byte}: {}",
+                err(&flipped)
+            );
+        }
+        let meta_len = 8 + 4 + 1 + file.kind.len();
+        let mut flipped = bytes.clone();
+        flipped[meta_len + 3] ^= 0x10;
+        assert!(err(&flipped).contains("corrupted"), "{}", err(&flipped));
         let mut version = bytes.clone();
         version[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
         assert!(err(&version).contains(&format!("format version {}", FORMAT_VERSION + 1)));
