@@ -145,9 +145,9 @@ const methods = {
   configure({ options, images, labels }) {
     const how = run.configure(options, images, labels);
     // A new run: the loop stops here, before it trains the new networks under the old run's token
-    // (the page would drop those steps, and show step 0 of a run that had trained on). Its sizing
-    // starts again from one step.
-    if (how === "restarted") Object.assign(training, { playing: false, chunk: 1 });
+    // (the page would drop those steps, and show step 0 of a run that had trained on). Its chunk
+    // sizing starts again when the page says play with the new run's token.
+    if (how === "restarted") training.playing = false;
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
