@@ -18,7 +18,10 @@ use ganvas_core::resume::RunHistory;
 use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod backend;
 mod image;
+
+use backend::BackendArg;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +57,10 @@ enum Command {
         /// the size): it loads as these weights at this step, as the shipped pretrained models do.
         #[arg(long)]
         weights_only: bool,
+        /// Train on the CPU (burn Flex) or on a GPU through burn's wgpu runtime, the page's
+        /// WebGPU kernels.
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendArg,
         #[command(flatten)]
         eval: EvalArgs,
         #[command(flatten)]
@@ -89,6 +96,10 @@ enum Command {
         /// Steps queued between reads, as the page's chunks (statistics of the last step only).
         #[arg(long, default_value_t = 16)]
         chunk: usize,
+        /// Train on the CPU (burn Flex) or on a GPU through burn's wgpu runtime, the page's
+        /// WebGPU kernels.
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendArg,
         /// The classifier file.
         #[arg(long, default_value = "www/models/classifier.ganvas")]
         classifier: PathBuf,
@@ -308,6 +319,7 @@ fn run(cli: Cli) -> Result<(), String> {
             log_every,
             eval_every,
             weights_only,
+            backend,
             eval,
             data,
         } => {
@@ -318,7 +330,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 eval_every,
                 full_checkpoint: !weights_only,
             };
-            train(config, schedule, &eval, &out, &data.data_dir)
+            let device = backend.init()?.device;
+            train(config, schedule, &device, &eval, &out, &data.data_dir)
         }
         Command::Eval {
             checkpoint,
@@ -346,6 +359,7 @@ fn run(cli: Cli) -> Result<(), String> {
             batch,
             steps,
             chunk,
+            backend,
             classifier,
             data,
         } => bench(
@@ -353,6 +367,7 @@ fn run(cli: Cli) -> Result<(), String> {
             batch,
             steps.max(2),
             chunk.max(1),
+            backend,
             &classifier,
             &data.data_dir,
         ),
@@ -396,6 +411,7 @@ struct Schedule {
 fn train(
     config: TrainConfig,
     schedule: Schedule,
+    device: &Device,
     eval: &EvalArgs,
     out: &Path,
     data_dir: &Path,
@@ -404,15 +420,13 @@ fn train(
         return Err("--eval-every: the measuring classifier knows digits only (MNIST)".into());
     }
     let data = load_dataset(data_dir, config.dataset)?;
-    // The CPU (Flex) backend: the native CLI needs no GPU.
-    let device = Device::flex();
     let evaluator = if schedule.eval_every > 0 {
-        Some(load_evaluator(&eval.classifier, &data, &device)?)
+        Some(load_evaluator(&eval.classifier, &data, device)?)
     } else {
         None
     };
     fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let mut trainer = Trainer::new(config, &device, &data);
+    let mut trainer = Trainer::new(config, device, &data);
 
     let steps = schedule.steps;
     let bar = ProgressBar::new(steps);
@@ -635,12 +649,14 @@ fn bench(
     batch: usize,
     steps: u64,
     chunk: usize,
+    backend: BackendArg,
     classifier: &Path,
     data_dir: &Path,
 ) -> Result<(), String> {
     let config = preset_config(preset)?.with_batch_size(batch);
     let data = load_data(data_dir)?;
-    let device = Device::flex();
+    let backend = backend.init()?;
+    let device = backend.device;
     let mut trainer = Trainer::new(config, &device, &data);
     let start = Instant::now();
     read(trainer.train_step(&data))?;
@@ -663,8 +679,13 @@ fn bench(
         &data,
     )?;
     let measure_ms = timed.elapsed().as_secs_f64() * 1e3;
+    let adapter = match &backend.adapter {
+        Some(name) => format!(",\"adapter\":{name:?}"),
+        None => String::new(),
+    };
     println!(
-        "{{\"where\":\"native\",\"backend\":\"flex\",\"preset\":\"{preset}\",\"batch\":{batch},\"steps_per_s\":{steps_per_s:.2},\"first_step_ms\":{first_step_ms:.1},\"measure_ms\":{measure_ms:.0}}}"
+        "{{\"where\":\"native\",\"backend\":\"{}\"{adapter},\"preset\":\"{preset}\",\"batch\":{batch},\"steps_per_s\":{steps_per_s:.2},\"first_step_ms\":{first_step_ms:.1},\"measure_ms\":{measure_ms:.0}}}",
+        backend.name
     );
     Ok(())
 }

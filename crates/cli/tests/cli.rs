@@ -101,3 +101,23 @@ fn train_writes_a_checkpoint_that_eval_measures() {
     );
     std::fs::remove_dir_all(out).unwrap();
 }
+
+/// No GPU adapter of the kind asked for (nobody has a hundred discrete GPUs): a message that says
+/// what to do, and a failing exit status, not a panic. (`cargo xtask test` also trains on a real
+/// wgpu device: Chromium's SwiftShader.)
+#[test]
+fn wgpu_without_an_adapter_says_to_use_the_cpu() {
+    let e = Command::new(env!("CARGO_BIN_EXE_ganvas"))
+        .args(["bench", "--backend", "wgpu", "--steps", "2", "--batch", "8"])
+        .current_dir(root())
+        .env("CUBECL_WGPU_DEFAULT_DEVICE", "DiscreteGpu(99)")
+        .output()
+        .expect("the ganvas binary runs");
+    assert_eq!(e.status.code(), Some(1), "{e:?}");
+    let stderr = String::from_utf8_lossy(&e.stderr);
+    assert!(
+        stderr.contains("no usable GPU adapter") && stderr.contains("--backend cpu"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
