@@ -117,6 +117,7 @@ fn test(root: &Path) -> Result<(), String> {
     sh(root, "cargo", &["test", "--workspace"])?;
     dist(root)?;
     tools::ensure_browser_tools(root)?;
+    tools::check_wgpu_backend(root)?;
     let server = serve::Server::start(&root.join("dist"), 0)?;
     eprintln!("serving dist/ at {} for the browser tests", server.url());
     let status = Command::new("node")

@@ -82,30 +82,37 @@ fn check_trunk_pin(root: &Path, wanted: &str) -> Result<(), String> {
 
 /// burn's autotune must stay out of the browser build: on wasm it compiles and times every kernel
 /// candidate on the first step (minutes), and some candidates use subgroups, which wgpu's WebGPU
-/// backend cannot request.
+/// backend cannot request. It stays out of the CLI's wgpu backend too, so that a native GPU
+/// measurement runs the kernels the page runs.
 pub fn check_no_autotune(root: &Path) -> Result<(), String> {
-    let args = [
-        "tree",
-        "-p",
-        "ganvas-web",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-e",
-        "features",
-        "-i",
-        "burn-cubecl",
+    // The page on WebGPU, and the CLI's `--backend wgpu`, which must run the page's kernels.
+    let builds = [
+        (
+            "the wasm build",
+            "ganvas-web",
+            Some("wasm32-unknown-unknown"),
+            "webgpu",
+        ),
+        ("the CLI", "ganvas-cli", None, "wgpu"),
     ];
-    eprintln!("$ cargo {}", args.join(" "));
-    let tree = output(root, "cargo", &args).ok_or("cargo tree failed")?;
-    if tree.contains("burn-cubecl feature \"autotune\"") {
-        return Err(
-            "burn's autotune feature reached the wasm build: see crates/web/src/backend.rs".into(),
-        );
+    for (what, package, target, feature) in builds {
+        let mut args = vec!["tree", "-p", package];
+        if let Some(target) = target {
+            args.extend(["--target", target]);
+        }
+        args.extend(["-e", "features", "-i", "burn-cubecl"]);
+        eprintln!("$ cargo {}", args.join(" "));
+        let tree = output(root, "cargo", &args).ok_or("cargo tree failed")?;
+        if tree.contains("burn-cubecl feature \"autotune\"") {
+            return Err(format!(
+                "burn's autotune feature reached {what}: see crates/web/src/backend.rs"
+            ));
+        }
+        if !tree.contains(&format!("burn-cubecl feature \"{feature}\"")) {
+            return Err(format!("{what} has no {feature} backend"));
+        }
+        eprintln!("ok: {what} has burn's {feature} backend without autotune");
     }
-    if !tree.contains("burn-cubecl feature \"webgpu\"") {
-        return Err("the wasm build has no WebGPU backend".into());
-    }
-    eprintln!("ok: the wasm build has burn's WebGPU backend without autotune");
     Ok(())
 }
 
@@ -122,5 +129,74 @@ pub fn ensure_browser_tools(root: &Path) -> Result<(), String> {
             &["ci", "--no-audit", "--no-fund"],
         )?;
     }
+    Ok(())
+}
+
+/// Debian's Chromium ships SwiftShader, a Vulkan driver that runs on the CPU; the browser tests use
+/// it for WebGPU, and it lets a machine without a GPU run the CLI's `--backend wgpu` too.
+const SWIFTSHADER_DIR: &str = "/usr/lib/chromium";
+
+/// The CLI's `--backend wgpu` trains, measures and writes a checkpoint on a real wgpu device
+/// (SwiftShader's Vulkan: the code path a GPU takes, at no GPU's speed). Needs Chromium installed.
+pub fn check_wgpu_backend(root: &Path) -> Result<(), String> {
+    let icd = Path::new(SWIFTSHADER_DIR).join("vk_swiftshader_icd.json");
+    if !icd.exists() {
+        return Err(format!(
+            "{} is missing: Debian's chromium package ships it",
+            icd.display()
+        ));
+    }
+    let out = std::env::temp_dir().join(format!("ganvas-wgpu-check-{}", std::process::id()));
+    let out_s = out
+        .to_str()
+        .ok_or("the temporary directory's path is not UTF-8")?;
+    let commands: [&[&str]; 2] = [
+        &["bench", "--batch", "16", "--steps", "2", "--chunk", "1"],
+        &[
+            "train",
+            "--steps",
+            "2",
+            "--eval-every",
+            "2",
+            "--samples",
+            "64",
+            "--out",
+            out_s,
+        ],
+    ];
+    for args in commands {
+        let mut full = vec!["run", "-q", "-p", "ganvas-cli", "--"];
+        full.extend(args);
+        full.extend(["--backend", "wgpu"]);
+        eprintln!("$ cargo {} (on SwiftShader)", full.join(" "));
+        let run = Command::new("cargo")
+            .args(&full)
+            .current_dir(root)
+            .env("VK_ICD_FILENAMES", &icd)
+            .env("LD_LIBRARY_PATH", SWIFTSHADER_DIR)
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        eprint!("{stdout}");
+        if !run.status.success() {
+            return Err(format!(
+                "ganvas {} --backend wgpu failed: {stderr}",
+                args[0]
+            ));
+        }
+        if !stderr.contains("SwiftShader") {
+            return Err(format!(
+                "ganvas {} --backend wgpu did not run on SwiftShader: {stderr}",
+                args[0]
+            ));
+        }
+    }
+    let written = out.join("checkpoint.ganvas").exists();
+    std::fs::remove_dir_all(&out).ok();
+    if !written {
+        return Err("ganvas train --backend wgpu wrote no checkpoint".into());
+    }
+    eprintln!("ok: the CLI's wgpu backend trains, measures and saves (SwiftShader)");
     Ok(())
 }
