@@ -4,12 +4,6 @@
 "use strict";
 
 (() => {
-  // The data sets' files (ganvas_core::data::Dataset::files) and names.
-  const FASHION = ["T-shirts/tops", "trousers", "pullovers", "dresses", "coats", "sandals", "shirts", "sneakers", "bags", "ankle boots"];
-  const DATASETS = {
-    mnist: { name: "MNIST", images: "data/mnist-10k-images-idx3-ubyte.gz", labels: "data/mnist-10k-labels-idx1-ubyte.gz" },
-    fashion: { name: "Fashion-MNIST", images: "data/fashion-10k-images-idx3-ubyte.gz", labels: "data/fashion-10k-labels-idx1-ubyte.gz" },
-  };
   // Time aimed for per chunk of steps in the worker: the plots and counters update this often.
   const CHUNK_BUDGET_MS = 60;
   const MAX_CHUNK = 64;
@@ -187,9 +181,15 @@
     return (p && p.settings.dataset) || "mnist";
   }
 
+  // A data set's description in the run's schema (ganvas_core::data::Dataset), MNIST if unknown.
+  function datasetInfo(id) {
+    const all = api.schema.datasets;
+    return all.find((d) => d.id === id) || all[0];
+  }
+  page.datasetInfo = datasetInfo;
+
   function fetchDataset(id) {
-    const d = DATASETS[id] || DATASETS.mnist;
-    return Promise.all([fetchBytes(d.images), fetchBytes(d.labels)]);
+    return Promise.all(datasetInfo(id).files.map((file) => fetchBytes(`data/${file}`)));
   }
   page.fetchDataset = fetchDataset;
 
@@ -198,14 +198,15 @@
     api.settings = info.settings;
     api.latentDim = info.latentDim;
     api.conditional = info.conditional;
-    $("dataset-name").textContent = (DATASETS[info.settings.dataset] || DATASETS.mnist).name;
+    const dataset = datasetInfo(info.settings.dataset);
+    $("dataset-name").textContent = dataset.name;
     $("digit-picker-box").hidden = !info.conditional;
     if (!info.conditional) api.digit = null;
     // The picker names the classes of the data set in use.
     for (const o of $("digit-picker").options) {
       if (o.value === "") continue;
       const c = Number(o.value);
-      o.textContent = info.settings.dataset === "fashion" ? `only ${FASHION[c]}` : `only ${c}s`;
+      o.textContent = dataset.id === "mnist" ? `only ${c}s` : `only: ${dataset.classes[c]}`;
     }
   }
   page.describe = describe;
@@ -216,21 +217,28 @@
     return new Uint8Array(await response.arrayBuffer());
   }
 
+  // A setting's bounds, from the run's schema (ganvas_core::settings::BOUNDS).
+  function bound(key) {
+    return api.schema.bounds.find((b) => b.key === key);
+  }
+  page.bound = bound;
+
   // Run options from the page's URL: ?seed=N&batch=N&backend=cpu. Bad values are ignored, with a note.
   function readOptions() {
     const params = new URLSearchParams(location.search);
     const options = {};
     const ignored = [];
-    const int = (name, min, max) => {
+    const int = (name, key) => {
       if (!params.has(name)) return undefined;
       const value = Number(params.get(name));
+      const { min, max } = bound(key);
       if (Number.isInteger(value) && value >= min && value <= max) return value;
       ignored.push(name);
       return undefined;
     };
-    const seed = int("seed", 0, Number.MAX_SAFE_INTEGER);
+    const seed = int("seed", "seed");
     if (seed !== undefined) options.seed = seed;
-    const batch = int("batch", 1, 1024);
+    const batch = int("batch", "batchSize");
     if (batch !== undefined) options.batchSize = batch;
     if (params.has("preset")) options.preset = params.get("preset");
     if (params.has("backend")) {
@@ -249,22 +257,25 @@
     return {
       js: new URL(tag.dataset.js, document.baseURI).href,
       wasm: new URL(tag.dataset.wasm, document.baseURI).href,
+      // The worker counts its GPU buffers only when asked (the soak does: tests/soak.mjs).
+      gpuAccounting: new URLSearchParams(location.search).has("gpu-accounting"),
     };
   }
 
   async function start() {
     if (run || crashed) return;
-    const { options, ignored } = readOptions();
-    backendChoice = options.backend;
     let call;
     try {
       call = startWorker();
       setStatus("Loading the model…");
       await call("load", wasmUrls());
+      api.schema = await call("schema");
     } catch (error) {
       fail(`The model could not be loaded: ${error.message}. Reload the page to try again.`);
       return;
     }
+    const { options, ignored } = readOptions();
+    backendChoice = options.backend;
     // A share link's hash sets the run (see crates/web/src/link.rs); what it cannot set is named.
     if (location.hash.length > 1) {
       const link = await call("parseLink", { hash: location.hash });
@@ -496,40 +507,47 @@
   }
   page.snapshot = snapshot;
 
-  // The run's history as the flat tables of a checkpoint (ganvas_core::resume's LOSS_COLUMNS and
-  // QUALITY_COLUMNS).
+  // The run's history as the flat tables of a checkpoint, in the columns the schema names
+  // (ganvas_core::resume's LOSS_COLUMNS and QUALITY_COLUMNS, in snake_case).
+  const camel = (column) => column.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  function lossRow(h) {
+    return api.schema.lossColumns.map((c) => h[camel(c)] ?? NaN);
+  }
+  function qualityRow(m) {
+    return api.schema.qualityColumns.map((c) => (/^h\d$/.test(c) ? m.histogram[Number(c.slice(1))] : m[camel(c)]) ?? NaN);
+  }
+  function table(rows, toRow, columns) {
+    const out = new Float64Array(rows.length * columns);
+    rows.forEach((r, i) => out.set(toRow(r), i * columns));
+    return out;
+  }
   function historyTables() {
-    const losses = new Float64Array(history.length * 7);
-    history.forEach((h, i) => {
-      losses.set([h.step, h.dUpdates ?? NaN, h.dLoss, h.gLoss, h.dReal, h.dFake, h.gGrad ?? NaN], i * 7);
-    });
-    const measured = new Float64Array(quality.length * 19);
-    quality.forEach((m, i) => {
-      measured.set(
-        [m.step, m.samples, m.classifierScore, m.fid, m.digitsCovered, m.klFromUniform, m.copyRate,
-          m.medianCopyRatio, m.diversity, ...m.histogram],
-        i * 19,
-      );
-    });
-    return { losses, quality: measured };
+    const { lossColumns, qualityColumns } = api.schema;
+    return {
+      losses: table(history, lossRow, lossColumns.length),
+      quality: table(quality, qualityRow, qualityColumns.length),
+    };
   }
   page.historyTables = historyTables;
 
-  function historyFromTables(losses, measured) {
+  // The inverse of historyTables: rows as objects keyed by the columns' camelCase names.
+  function rowsOf(values, columns) {
     const rows = [];
-    for (let i = 0; i + 7 <= losses.length; i += 7) {
-      const [step, dUpdates, dLoss, gLoss, dReal, dFake, gGrad] = losses.subarray(i, i + 7);
-      rows.push({ step, dUpdates, dLoss, gLoss, dReal, dFake, gGrad });
+    for (let i = 0; i + columns.length <= values.length; i += columns.length) {
+      const row = {};
+      columns.forEach((c, j) => (row[camel(c)] = values[i + j]));
+      rows.push(row);
     }
-    const ms = [];
-    for (let i = 0; i + 19 <= measured.length; i += 19) {
-      const r = Array.from(measured.subarray(i, i + 19));
-      ms.push({
-        step: r[0], samples: r[1], classifierScore: r[2], fid: r[3], digitsCovered: r[4],
-        klFromUniform: r[5], copyRate: r[6], medianCopyRatio: r[7], diversity: r[8],
-        histogram: r.slice(9, 19),
-      });
-    }
+    return rows;
+  }
+  function historyFromTables(losses, measured) {
+    const { lossColumns, qualityColumns } = api.schema;
+    const rows = rowsOf(losses, lossColumns);
+    const ms = rowsOf(measured, qualityColumns).map((m) => {
+      m.histogram = qualityColumns.filter((c) => /^h\d$/.test(c)).map((c) => m[c]);
+      for (let d = 0; d < 10; d++) delete m[`h${d}`];
+      return m;
+    });
     return { rows, ms };
   }
 

@@ -7,7 +7,8 @@
   const api = page.api;
   const $ = (id) => document.getElementById(id);
 
-  // The settings form: [key, label, kind, help]. Keys are crates/web/src/options.rs's Settings.
+  // The settings form: [key, label, kind, help]. Keys are ganvas_core::settings::Settings's,
+  // and the numbers' ranges come from the same module (the run's schema).
   const LOSSES = [
     ["ns", "non-saturating (standard)"],
     ["minimax", "minimax (saturating)"],
@@ -26,27 +27,27 @@
       "Rescale the generator's hidden values to a steady range at every layer (batch normalisation): it learns digits many times sooner. Off: the networks as first built."],
     ["loss", "Loss", { options: LOSSES },
       "The rule that scores each network. They differ in how hard they push the generator when the discriminator is winning."],
-    ["lrG", "G learning rate", { number: true, step: "any", min: 1e-6, max: 0.1 },
+    ["lrG", "G learning rate", { number: true, step: "any", bound: true },
       "How big a change the generator makes at each step. Too big and it overshoots; too small and it barely learns."],
-    ["lrD", "D learning rate", { number: true, step: "any", min: 1e-6, max: 0.1 },
+    ["lrD", "D learning rate", { number: true, step: "any", bound: true },
       "How big a change the discriminator makes at each step."],
-    ["beta1", "Adam beta1", { number: true, step: "any", min: 0, max: 0.99 },
+    ["beta1", "Adam beta1", { number: true, step: "any", bound: true },
       "How much each step keeps going in the direction of the last ones (momentum). GANs usually use 0.5."],
-    ["batchSize", "Batch size", { number: true, step: 1, min: 1, max: 1024 },
+    ["batchSize", "Batch size", { number: true, step: 1, bound: true },
       "How many real and fake images each update looks at."],
-    ["latentDim", "Latent size", { number: true, step: 1, min: 1, max: 512 },
+    ["latentDim", "Latent size", { number: true, step: 1, bound: true },
       "How many random numbers the generator starts each image from."],
-    ["dSteps", "D steps per G step", { number: true, step: 1, min: 1, max: 10 },
+    ["dSteps", "D steps per G step", { number: true, step: 1, bound: true },
       "How many times the discriminator learns before the generator learns once."],
-    ["realLabel", "Real label", { number: true, step: "any", min: 0.5, max: 1 },
+    ["realLabel", "Real label", { number: true, step: "any", bound: true },
       "The score the discriminator is asked to give real images. 0.9 instead of 1 (label smoothing) keeps it from getting over-confident."],
-    ["clip", "Clip (WGAN)", { number: true, step: "any", min: 0.001, max: 1 },
+    ["clip", "Clip (WGAN)", { number: true, step: "any", bound: true },
       "With the Wasserstein loss, the discriminator's weights are kept between minus and plus this value."],
     ["generatorHidden", "G widths", { list: true },
       "Sizes of the generator's hidden layers, comma-separated (for the DCGAN: its two channel counts)."],
     ["discriminatorHidden", "D widths", { list: true },
       "Sizes of the discriminator's hidden layers, comma-separated (for the DCGAN: its two channel counts)."],
-    ["seed", "Seed", { number: true, step: 1, min: 0 },
+    ["seed", "Seed", { number: true, step: 1, bound: true },
       "The starting point of every random choice. The same seed gives the same run."],
   ];
 
@@ -87,8 +88,12 @@
         else if (kind.number) {
           input.type = "number";
           input.step = kind.step;
-          if (kind.min !== undefined) input.min = kind.min;
-          if (kind.max !== undefined) input.max = kind.max;
+          if (kind.bound) {
+            // The setting's range, from the run's schema (ganvas_core::settings).
+            const { min, max } = page.bound(key);
+            input.min = min;
+            input.max = max;
+          }
         } else {
           input.type = "text";
           input.inputMode = "numeric";

@@ -36,7 +36,7 @@
     return a.map((x, i) => x + (b[i] - x) * t);
   }
 
-  // Spherical interpolation (as ganvas_core::latent::slerp), falling back to the line.
+  // Spherical interpolation (Shoemake; White 2016 for Gaussian latents), falling back to the line.
   function slerp(a, b, t) {
     const dot = a.reduce((s, x, i) => s + x * b[i], 0);
     const na = Math.hypot(...a);

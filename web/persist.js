@@ -7,9 +7,6 @@
 (() => {
   const page = window.ganvasPage;
   const { api, $ } = page;
-  // The checkpoint loader's own limit (ganvas_core::checkpoint::MAX_FILE_BYTES): larger files are
-  // refused before they are read.
-  const MAX_FILE_BYTES = 64 << 20;
   const DB_NAME = "ganvas";
   const STORE = "runs";
   const KEY = "autosave";
@@ -52,6 +49,13 @@
   // A file from the picker or a drop: checked, then loaded; on any error the run stays as it was.
   async function openFile(file) {
     if (!file) return;
+    if (!api.ready) {
+      page.setStatus(`"${file.name}" was not opened: the page is still loading. Try again in a moment.`, true);
+      return;
+    }
+    // The checkpoint loader's own limit (ganvas_core::checkpoint::MAX_FILE_BYTES, in the run's
+    // schema): larger files are refused before they are read.
+    const MAX_FILE_BYTES = api.schema.maxFileBytes;
     if (file.size > MAX_FILE_BYTES) {
       page.setStatus(
         `"${file.name}" is ${(file.size / 1e6).toFixed(1)} MB; Ganvas run files are at most ${MAX_FILE_BYTES / (1 << 20)} MB. Your run is unchanged.`,

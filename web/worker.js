@@ -28,9 +28,12 @@ if (self.GPUAdapter && GPUAdapter.prototype.requestDevice) {
 // The page's own GPU memory accounting: buffers created through this worker's devices, and those
 // released since, by GPUBuffer.destroy() or, since wgpu's web backend drops a buffer without
 // destroying it, by the JS garbage collector (seen through a FinalizationRegistry). `liveBytes`
-// is what is still held. `cargo xtask soak` samples it every minute.
-const gpuMemory = { created: 0, destroyed: 0, collected: 0, liveBuffers: 0, liveBytes: 0 };
-if (self.GPUDevice && GPUDevice.prototype.createBuffer && self.GPUBuffer) {
+// is what is still held. `cargo xtask soak` samples it every minute. Only when the page's URL asks
+// for it (`?gpu-accounting=1`, as the soak does): the shipped page leaves WebGPU's objects alone.
+const gpuMemory = { accounting: false, created: 0, destroyed: 0, collected: 0, liveBuffers: 0, liveBytes: 0 };
+function countGpuBuffers() {
+  if (gpuMemory.accounting || !(self.GPUDevice && GPUDevice.prototype.createBuffer && self.GPUBuffer)) return;
+  gpuMemory.accounting = true;
   const sizes = new WeakMap();
   const released = (size) => {
     gpuMemory.liveBuffers -= 1;
@@ -126,7 +129,8 @@ async function trainLoop() {
 }
 
 const methods = {
-  async load({ js, wasm }) {
+  async load({ js, wasm, gpuAccounting }) {
+    if (gpuAccounting) countGpuBuffers();
     bindings = await import(js);
     const exports = await bindings.default({ module_or_path: wasm });
     wasmMemory = exports.memory;
@@ -151,6 +155,7 @@ const methods = {
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
+  schema: () => bindings.schema(),
   releaseMemory() {
     run.releaseMemory();
     return true;

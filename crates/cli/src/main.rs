@@ -7,14 +7,16 @@ use std::time::Instant;
 use burn::prelude::*;
 use clap::{Parser, Subcommand};
 use ganvas_core::classifier::{ClassifierTraining, accuracy, calibration, train_classifier};
+use ganvas_core::classifier_file::ClassifierFile;
 use ganvas_core::data::Dataset;
 use ganvas_core::data::Mnist;
-use ganvas_core::loss::GanLoss;
-use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics, reference};
-use ganvas_core::model::{CLASSES, IMAGE_PIXELS, ModelConfig};
+use ganvas_core::evaluator::{Evaluator, reference};
+use ganvas_core::metrics::Metrics;
+use ganvas_core::model::{CLASSES, IMAGE_PIXELS};
 use ganvas_core::outliers::early_generator_images;
 use ganvas_core::preset::{preset, presets};
 use ganvas_core::resume::RunHistory;
+use ganvas_core::settings::Settings;
 use ganvas_core::train::{GanCheckpoint, StepValues, TrainConfig, Trainer, evaluation_noise};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -146,8 +148,8 @@ struct GameArgs {
     #[arg(long)]
     beta1: Option<f32>,
     /// Discriminator (critic) updates per generator update.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
-    d_steps: Option<u32>,
+    #[arg(long)]
+    d_steps: Option<usize>,
     /// Target for real images in D's loss; 0.9 is one-sided label smoothing.
     #[arg(long)]
     real_label: Option<f32>,
@@ -198,92 +200,41 @@ enum ArchArg {
 }
 
 impl GameArgs {
+    /// The preset, then the flags given, checked against the ranges the page and checkpoints use
+    /// (`ganvas_core::settings`).
     fn config(&self) -> Result<TrainConfig, String> {
-        let mut c = match &self.preset {
+        let base = match &self.preset {
             Some(id) => preset_config(id)?,
             None => TrainConfig::new(),
         };
-        if let Some(arch) = self.arch {
-            let widths = match arch {
-                ArchArg::Mlp => ModelConfig::new(),
-                ArchArg::Dcgan => ModelConfig::dcgan(),
-            };
-            c.model.architecture = widths.architecture;
-            c.model.generator_hidden = widths.generator_hidden;
-            c.model.discriminator_hidden = widths.discriminator_hidden;
+        Settings {
+            seed: self.seed,
+            batch_size: self.batch,
+            architecture: self.arch.map(value_name),
+            conditional: self.conditional,
+            batch_norm: self.batch_norm,
+            latent_dim: self.latent,
+            generator_hidden: self.g_hidden.clone(),
+            discriminator_hidden: self.d_hidden.clone(),
+            loss: self.loss.map(value_name),
+            lr_g: self.lr_g,
+            lr_d: self.lr_d,
+            beta1: self.beta1,
+            d_steps: self.d_steps,
+            real_label: self.real_label,
+            clip: self.clip,
+            dataset: self.dataset.clone(),
         }
-        if let Some(v) = self.batch_norm {
-            c.model.batch_norm = v;
-        }
-        if let Some(v) = self.conditional {
-            c.model.conditional = v;
-        }
-        if let Some(v) = self.latent {
-            c.model.latent_dim = v;
-        }
-        if let Some(v) = &self.g_hidden {
-            c.model.generator_hidden = v.clone();
-        }
-        if let Some(v) = &self.d_hidden {
-            c.model.discriminator_hidden = v.clone();
-        }
-        c.model.validate()?;
-        if let Some(v) = self.seed {
-            c.seed = v;
-        }
-        if let Some(v) = self.batch {
-            if !(1..=1024).contains(&v) {
-                return Err("--batch must be 1 to 1024".into());
-            }
-            c.batch_size = v;
-        }
-        if let Some(loss) = self.loss {
-            c.loss = match loss {
-                LossArg::Ns => GanLoss::NonSaturating,
-                LossArg::Minimax => GanLoss::Minimax,
-                LossArg::Lsgan => GanLoss::LeastSquares,
-                LossArg::Hinge => GanLoss::Hinge,
-                LossArg::Wgan => GanLoss::Wasserstein,
-            };
-        }
-        for (name, lr, slot) in [
-            ("--lr-g", self.lr_g, &mut c.lr_g),
-            ("--lr-d", self.lr_d, &mut c.lr_d),
-        ] {
-            if let Some(lr) = lr {
-                if !(lr > 0.0 && lr.is_finite()) {
-                    return Err(format!("{name} must be positive"));
-                }
-                *slot = lr;
-            }
-        }
-        if let Some(v) = self.beta1 {
-            if !(0.0..1.0).contains(&v) {
-                return Err("--beta1 must be in [0, 1)".into());
-            }
-            c.beta1 = v;
-        }
-        if let Some(v) = self.d_steps {
-            c.d_steps = v as usize;
-        }
-        if let Some(v) = self.real_label {
-            if !(v > 0.0 && v <= 1.0) {
-                return Err("--real-label must be in (0, 1]".into());
-            }
-            c.real_label = v;
-        }
-        if let Some(v) = self.clip {
-            if !(v > 0.0 && v.is_finite()) {
-                return Err("--clip must be positive".into());
-            }
-            c.clip = v;
-        }
-        if let Some(id) = &self.dataset {
-            c.dataset = Dataset::from_id(id)
-                .ok_or_else(|| format!("no data set {id:?}: mnist or fashion"))?;
-        }
-        Ok(c)
+        .apply(base)
     }
+}
+
+/// A flag value's name (`--loss lsgan`): the same ids as the page's settings.
+fn value_name<T: clap::ValueEnum>(value: T) -> String {
+    value
+        .to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .expect("every value has a name")
 }
 
 #[derive(clap::Args)]

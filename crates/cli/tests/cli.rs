@@ -121,3 +121,47 @@ fn wgpu_without_an_adapter_says_to_use_the_cpu() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The CLI's flags are checked against the same ranges as the page's settings and a checkpoint's
+/// (`ganvas_core::settings`): a value outside says the setting and its range, before any training.
+#[test]
+fn flags_outside_the_page_s_ranges_are_refused_with_the_range() {
+    for (flag, value, message) in [
+        (
+            "--lr-g",
+            "0.5",
+            "G learning rate 0.5 is out of range (0.000001 to 0.1)",
+        ),
+        (
+            "--batch",
+            "5000",
+            "batch size 5000 is out of range (1 to 1024)",
+        ),
+        (
+            "--d-steps",
+            "20",
+            "D steps per G step 20 is out of range (1 to 10)",
+        ),
+        (
+            "--real-label",
+            "0.2",
+            "real label 0.2 is out of range (0.5 to 1)",
+        ),
+    ] {
+        let out = temp_dir("range");
+        let e = ganvas(&[
+            "train",
+            "--steps",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+            flag,
+            value,
+        ]);
+        assert_eq!(e.status.code(), Some(1), "{flag} {value}: {e:?}");
+        let stderr = String::from_utf8_lossy(&e.stderr);
+        assert!(stderr.contains(message), "{flag} {value}: {stderr}");
+        assert!(!out.join("checkpoint.ganvas").exists());
+        std::fs::remove_dir_all(out).unwrap();
+    }
+}

@@ -56,6 +56,42 @@ impl Adam {
         })
     }
 
+    /// One update of the flat tensor `value` (no autodiff graph) by its gradient, with the
+    /// moments kept under `key`. burn-optim 0.22.1's `AdaptiveMomentum::transform`, op for op.
+    pub fn update(&mut self, key: &str, value: Tensor<1>, grad: Tensor<1>, lr: f64) -> Tensor<1> {
+        let (beta_1, beta_2) = (self.beta_1, self.beta_2);
+        let state = match self.states.remove(key) {
+            Some(mut s) => {
+                s.m1 =
+                    s.m1.mul_scalar(beta_1)
+                        .add(grad.clone().mul_scalar(1.0 - beta_1));
+                s.m2 =
+                    s.m2.mul_scalar(beta_2)
+                        .add(grad.square().mul_scalar(1.0 - beta_2));
+                s.time += 1;
+                s
+            }
+            None => Moments {
+                time: 1,
+                m1: grad.clone().mul_scalar(1.0 - beta_1),
+                m2: grad.square().mul_scalar(1.0 - beta_2),
+            },
+        };
+        // Loaded times are at most i32::MAX (`load`); a run would need 2^31 steps to pass it.
+        let time = i32::try_from(state.time).unwrap_or(i32::MAX);
+        let bias_correction2_sqrt = (1.0 - beta_2.powi(time)).sqrt();
+        let combined_factor = bias_correction2_sqrt / (1.0 - beta_1.powi(time));
+        let update = state.m1.clone().mul_scalar(combined_factor).div(
+            state
+                .m2
+                .clone()
+                .sqrt()
+                .add_scalar(self.epsilon * bias_correction2_sqrt),
+        );
+        self.states.insert(key.to_string(), state);
+        value - update.mul_scalar(lr)
+    }
+
     /// The number of parameters with state (0 before the first step).
     pub fn len(&self) -> usize {
         self.states.len()
@@ -206,44 +242,7 @@ impl ModuleMapper for Stepper<'_> {
         let n = dims.iter().product::<usize>();
         let path = self.path.join(".");
         let value = tensor.inner().reshape([n]);
-        let grad = grad.reshape([n]);
-        let previous = self.adam.states.remove(&path);
-        let a = &*self.adam;
-        // burn-optim 0.22.1 AdaptiveMomentum::transform, op for op.
-        let state = match previous {
-            Some(mut s) => {
-                let factor = 1.0 - a.beta_1;
-                s.m1 =
-                    s.m1.mul_scalar(a.beta_1)
-                        .add(grad.clone().mul_scalar(factor));
-                let factor = 1.0 - a.beta_2;
-                s.m2 =
-                    s.m2.mul_scalar(a.beta_2)
-                        .add(grad.square().mul_scalar(factor));
-                s.time += 1;
-                s
-            }
-            None => {
-                let factor = 1.0 - a.beta_1;
-                let m1 = grad.clone().mul_scalar(factor);
-                let factor = 1.0 - a.beta_2;
-                let m2 = grad.square().mul_scalar(factor);
-                Moments { time: 1, m1, m2 }
-            }
-        };
-        // Loaded times are at most i32::MAX (`load`); a run would need 2^31 steps to pass it.
-        let time = i32::try_from(state.time).unwrap_or(i32::MAX);
-        let bias_correction2_sqrt = (1.0 - a.beta_2.powi(time)).sqrt();
-        let combined_factor = bias_correction2_sqrt / (1.0 - a.beta_1.powi(time));
-        let update = state.m1.clone().mul_scalar(combined_factor).div(
-            state
-                .m2
-                .clone()
-                .sqrt()
-                .add_scalar(a.epsilon * bias_correction2_sqrt),
-        );
-        let updated = value - update.mul_scalar(self.lr);
-        self.adam.states.insert(path, state);
+        let updated = self.adam.update(&path, value, grad.reshape([n]), self.lr);
         let mut tensor = Tensor::from_inner(updated.reshape(dims));
         if require_grad {
             tensor = tensor.require_grad();

@@ -208,6 +208,17 @@ impl Dataset {
         }
     }
 
+    /// Its name on the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Mnist => "MNIST",
+            Dataset::Fashion => "Fashion-MNIST",
+        }
+    }
+
+    /// Every data set.
+    pub const ALL: [Dataset; 2] = [Dataset::Mnist, Dataset::Fashion];
+
     pub fn id(self) -> &'static str {
         match self {
             Dataset::Mnist => "mnist",
@@ -216,9 +227,7 @@ impl Dataset {
     }
 
     pub fn from_id(id: &str) -> Option<Self> {
-        [Dataset::Mnist, Dataset::Fashion]
-            .into_iter()
-            .find(|d| d.id() == id)
+        Self::ALL.into_iter().find(|d| d.id() == id)
     }
 }
 

@@ -1,53 +1,20 @@
-//! Walking in the generator's latent space: interpolation between two noise vectors, and the
-//! search for the z whose image G(z) best matches a drawing ("find it in the GAN").
+//! The search for the z whose image G(z) best matches a drawing ("find it in the GAN"). (The walk
+//! between two noise vectors is drawn by the page, web/explore.js.)
 
 use burn::prelude::*;
 use burn::tensor::{ExecutionError, Transaction};
 
+use crate::adam::Adam;
 use crate::model::{Generator, IMAGE_PIXELS, Latent, one_hot};
 use crate::rng::RunRng;
-
-/// `steps` points from `a` to `b` (both ends included), on the straight line between them.
-pub fn lerp(a: &[f32], b: &[f32], steps: usize) -> Vec<Vec<f32>> {
-    fractions(steps)
-        .map(|t| a.iter().zip(b).map(|(x, y)| x + (y - x) * t).collect())
-        .collect()
-}
-
-/// `steps` points from `a` to `b` along the great circle (Shoemake's slerp, as White 2016 suggests
-/// for Gaussian latents): the points keep a typical norm, where the straight line's middle is
-/// shorter than any real z. Falls back to `lerp` for (anti)parallel vectors.
-pub fn slerp(a: &[f32], b: &[f32], steps: usize) -> Vec<Vec<f32>> {
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let (na, nb) = (norm(a), norm(b));
-    let cos = a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / (na * nb);
-    let omega = cos.clamp(-1.0, 1.0).acos();
-    if omega.is_nan() || omega.sin().abs() <= 1e-4 {
-        return lerp(a, b, steps);
-    }
-    fractions(steps)
-        .map(|t| {
-            let (wa, wb) = (
-                ((1.0 - t) * omega).sin() / omega.sin(),
-                (t * omega).sin() / omega.sin(),
-            );
-            a.iter().zip(b).map(|(x, y)| wa * x + wb * y).collect()
-        })
-        .collect()
-}
-
-fn fractions(steps: usize) -> impl Iterator<Item = f32> {
-    let steps = steps.max(2);
-    (0..steps).map(move |i| i as f32 / (steps - 1) as f32)
-}
 
 /// Gradient descent on z so that G(z) matches a target image. Several starting points are
 /// optimised at once (one batch); the best one is reported. Adam on z, with G's weights frozen.
 pub struct LatentSearch {
     /// [candidates, latent]
     z: Tensor<2>,
-    m: Tensor<2>,
-    v: Tensor<2>,
+    /// Adam on z (the training step's Adam, with its usual betas for a plain optimisation).
+    adam: Adam,
     /// [1, 784], broadcast over the candidates.
     target: Tensor<2>,
     labels: Option<Tensor<2>>,
@@ -80,8 +47,7 @@ impl LatentSearch {
             device,
         );
         Self {
-            m: z.zeros_like(),
-            v: z.zeros_like(),
+            adam: Adam::new(0.9, 0.999, 1e-8),
             z,
             target: Tensor::from_data(TensorData::new(target.to_vec(), [1, IMAGE_PIXELS]), device),
             labels: label.map(|l| one_hot(&vec![l; candidates], device)),
@@ -92,10 +58,11 @@ impl LatentSearch {
 
     /// `n` Adam steps on the mean squared pixel error, through `generator` (its weights are not
     /// changed: only z moves). Queues work on the device; nothing is read back.
-    pub fn run(&mut self, generator: &Generator, n: usize) {
+    pub fn run(&mut self, generator: &Generator, n_steps: usize) {
         let generator = generator.clone().no_grad();
-        let (beta1, beta2, eps) = (0.9f64, 0.999f64, 1e-8);
-        for _ in 0..n {
+        let dims = self.z.dims();
+        let n = dims.iter().product::<usize>();
+        for _ in 0..n_steps {
             let z = self.z.clone().detach().require_grad();
             let latent = Latent {
                 z: z.clone(),
@@ -105,14 +72,10 @@ impl LatentSearch {
             let loss = (image - self.target.clone()).powi_scalar(2).mean();
             let grads = loss.backward();
             let Some(g) = z.grad(&grads) else { return };
-            let g = g.detach(); // [candidates, latent]
             self.steps += 1;
-            let t = self.steps as i32;
-            self.m = (self.m.clone() * beta1 + g.clone() * (1.0 - beta1)).detach();
-            self.v = (self.v.clone() * beta2 + g.powi_scalar(2) * (1.0 - beta2)).detach();
-            let m_hat = self.m.clone() / (1.0 - beta1.powi(t));
-            let v_hat = self.v.clone() / (1.0 - beta2.powi(t));
-            self.z = (self.z.clone().detach() - m_hat / (v_hat.sqrt() + eps) * self.lr).detach();
+            let value = self.z.clone().detach().inner().reshape([n]);
+            let moved = self.adam.update("z", value, g.reshape([n]), self.lr);
+            self.z = Tensor::from_inner(moved.reshape(dims));
         }
     }
 
@@ -190,22 +153,6 @@ mod tests {
     use super::*;
     use crate::model::ModelConfig;
     use crate::rng::Stream;
-
-    #[test]
-    fn interpolations_end_at_their_ends() {
-        let (a, b) = ([1.0, 0.0], [0.0, 1.0]);
-        let line = lerp(&a, &b, 5);
-        assert_eq!(line.len(), 5);
-        assert_eq!(line[0], a);
-        assert_eq!(line[4], b);
-        assert_eq!(line[2], vec![0.5, 0.5]);
-        let arc = slerp(&a, &b, 3);
-        assert!((arc[2][1] - 1.0).abs() < 1e-6 && arc[2][0].abs() < 1e-6);
-        // The arc's middle keeps unit length; the line's is shorter.
-        let mid = (arc[1][0].powi(2) + arc[1][1].powi(2)).sqrt();
-        assert!((mid - 1.0).abs() < 1e-5, "{mid}");
-        assert_eq!(slerp(&a, &a, 3)[1], vec![1.0, 0.0], "parallel: the line");
-    }
 
     #[test]
     fn search_finds_an_image_the_generator_can_draw() {

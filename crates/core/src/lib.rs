@@ -3,8 +3,11 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod classifier;
+pub mod classifier_file;
 pub mod data;
 pub mod dcgan;
+pub mod evaluator;
+pub mod fid;
 pub mod latent;
 pub mod loss;
 pub mod metrics;
@@ -14,4 +17,5 @@ pub mod outliers;
 pub mod preset;
 pub mod resume;
 pub mod rng;
+pub mod settings;
 pub mod train;

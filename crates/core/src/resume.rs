@@ -20,8 +20,9 @@ use burn::prelude::*;
 use crate::adam::Adam;
 use crate::checkpoint::{CheckpointError, GanvasFile, Reader, load_module, module_bytes};
 use crate::data::{BatchSampler, Mnist};
-use crate::model::{Discriminator, Generator, MAX_WIDTH};
+use crate::model::{Discriminator, Generator};
 use crate::rng::RunRng;
+use crate::settings;
 use crate::train::{ADAM_EPSILON, GAN_KIND, GanMeta, TrainConfig, Trainer};
 
 /// Columns of the loss history: one row per reading of the losses.
@@ -138,33 +139,6 @@ struct Streams {
     batches: BatchSampler,
 }
 
-/// Bounds a file's training config must keep: generous (the CLI and the page set tighter ones),
-/// but enough that a file cannot ask for absurd allocations or non-numbers.
-pub fn check_config(c: &TrainConfig) -> Result<(), String> {
-    c.model.validate()?;
-    let ok = (1..=4096).contains(&c.batch_size)
-        && (1..=100).contains(&c.d_steps)
-        && [c.lr_g, c.lr_d]
-            .iter()
-            .all(|v| v.is_finite() && *v > 0.0 && *v <= 1.0)
-        && (0.0..1.0).contains(&c.beta1)
-        && (0.0..1.0).contains(&c.beta2)
-        && c.real_label.is_finite()
-        && c.real_label > 0.0
-        && c.real_label <= 1.0
-        && c.clip.is_finite()
-        && c.clip > 0.0
-        && c.model.leaky_slope.is_finite()
-        && c.model.generator_hidden.len() <= 8
-        && c.model.discriminator_hidden.len() <= 8
-        && c.model.latent_dim <= MAX_WIDTH;
-    if ok {
-        Ok(())
-    } else {
-        Err("a training setting is out of range".into())
-    }
-}
-
 impl Trainer {
     /// The whole run as a Ganvas file (read from the device asynchronously: safe on WebGPU).
     /// `full`: with both optimizers and the random streams, so that loading it continues the run
@@ -245,7 +219,7 @@ impl SavedRun {
     pub fn parse(bytes: &[u8]) -> Result<Self, CheckpointError> {
         let file = GanvasFile::decode_kind(bytes, GAN_KIND)?;
         let meta = GanMeta::parse(&file.meta)?;
-        check_config(&meta.config).map_err(CheckpointError::BadMeta)?;
+        settings::check(&meta.config).map_err(CheckpointError::BadMeta)?;
         let mut history = RunHistory::default();
         if let Ok(b) = file.section("losses") {
             history.losses = parse_table(b, "loss", LOSS_COLUMNS.len())?;

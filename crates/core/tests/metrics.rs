@@ -4,10 +4,14 @@ use burn::prelude::*;
 use ganvas_core::checkpoint::CheckpointError;
 use ganvas_core::classifier::{accuracy, calibration};
 use ganvas_core::data::Mnist;
-use ganvas_core::metrics::{ClassifierFile, Evaluator, Verdict, reference};
 use ganvas_core::model::{IMAGE_PIXELS, ModelConfig};
 use ganvas_core::rng::{RunRng, Stream};
 use ganvas_core::train::{GanCheckpoint, TrainConfig, Trainer, evaluation_noise};
+use ganvas_core::{
+    classifier_file::ClassifierFile,
+    evaluator::{Evaluator, reference},
+    metrics::Verdict,
+};
 
 const IMAGES_GZ: &[u8] = include_bytes!("../../../www/data/mnist-10k-images-idx3-ubyte.gz");
 const LABELS_GZ: &[u8] = include_bytes!("../../../www/data/mnist-10k-labels-idx1-ubyte.gz");

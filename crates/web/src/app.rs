@@ -6,11 +6,11 @@ use std::rc::Rc;
 use burn::prelude::*;
 use ganvas_core::data::{Dataset, Mnist};
 use ganvas_core::latent::LatentSearch;
-use ganvas_core::metrics::{ClassifierFile, Evaluator};
 use ganvas_core::model::{CLASSES, Generator, IMAGE_PIXELS, Latent, one_hot};
 use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS, RunHistory, SavedRun};
 use ganvas_core::rng::{RunRng, Stream};
 use ganvas_core::train::{StepStats, TrainConfig, Trainer};
+use ganvas_core::{classifier_file::ClassifierFile, evaluator::Evaluator};
 use js_sys::{Float32Array, Float64Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -161,26 +161,32 @@ pub fn format_link(
     ))
 }
 
-/// What a checkpoint file holds, checked (container, settings, history) but not yet loaded:
-/// `{ settings, step, dUpdates, full }`. Errors name what is wrong with the file.
-#[wasm_bindgen(js_name = checkpointInfo)]
-pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let saved = saved_run(bytes)?;
-    let out = js_sys::Object::new();
-    set(&out, "settings", to_js(&Settings::of(&saved.config))?)?;
-    set(&out, "step", (saved.step as f64).into())?;
-    set(&out, "dUpdates", (saved.d_updates as f64).into())?;
-    set(&out, "full", saved.full.into())?;
-    Ok(out.into())
+/// What a checkpoint file holds, checked (container, settings, history) but not yet loaded.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckpointInfo {
+    settings: Settings,
+    step: u64,
+    d_updates: u64,
+    /// With optimizer state and random streams: loading continues the run exactly.
+    full: bool,
 }
 
-/// Parses a checkpoint and checks its settings against the page's own ranges.
+/// `{ settings, step, dUpdates, full }` of a checkpoint file. Errors name what is wrong with it.
+#[wasm_bindgen(js_name = checkpointInfo)]
+pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let saved = saved_run(bytes)?;
+    to_js(&CheckpointInfo {
+        settings: Settings::of(&saved.config),
+        step: saved.step,
+        d_updates: saved.d_updates,
+        full: saved.full,
+    })
+}
+
+/// Parses and checks a checkpoint: the same decoder, with the same settings' ranges, as the CLI.
 fn saved_run(bytes: &[u8]) -> Result<SavedRun, JsError> {
-    let saved = SavedRun::parse(bytes).map_err(|e| JsError::new(&e.to_string()))?;
-    Settings::of(&saved.config)
-        .apply(TrainConfig::new())
-        .map_err(|e| JsError::new(&format!("the file's settings are outside the page's: {e}")))?;
-    Ok(saved)
+    SavedRun::parse(bytes).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// A history table as CSV text with a header row. `table`: "losses" or "quality"; `values`: its
@@ -196,6 +202,13 @@ pub fn history_csv(table: &str, values: Vec<f64>) -> Result<String, JsError> {
         return Err(JsError::new("the history is not whole rows"));
     }
     Ok(RunHistory::csv(&values, columns))
+}
+
+/// The run's schema, for the page: `{ bounds, defaults, losses, lossColumns, qualityColumns,
+/// datasets, maxFileBytes }` (see `options::Schema`).
+#[wasm_bindgen]
+pub fn schema() -> Result<JsValue, JsError> {
+    to_js(&crate::options::schema())
 }
 
 /// The presets, for the page's buttons: `[{ id, name, caption: [2], fix, settings }]`.

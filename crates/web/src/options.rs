@@ -1,9 +1,11 @@
 //! What the page asks for when it starts a run. Plain data, shared by native tests and the wasm shell.
 
+use ganvas_core::checkpoint::MAX_FILE_BYTES;
 use ganvas_core::data::Dataset;
-use ganvas_core::loss::GanLoss;
-use ganvas_core::model::{Architecture, ModelConfig};
 use ganvas_core::preset::{Preset, preset, presets};
+use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS};
+pub use ganvas_core::settings::Settings;
+use ganvas_core::settings::{BOUNDS, Bound, LOSSES};
 use ganvas_core::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
@@ -31,57 +33,6 @@ pub struct RunOptions {
     pub settings: Settings,
 }
 
-/// Every setting of a run, in the page's words. In options, a missing one keeps the preset's value.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Settings {
-    pub seed: Option<u64>,
-    pub batch_size: Option<usize>,
-    /// "mlp" or "dcgan".
-    pub architecture: Option<String>,
-    pub conditional: Option<bool>,
-    /// Batch norm in G (and LeakyReLU in the MLP generator); off: the networks as first built.
-    pub batch_norm: Option<bool>,
-    pub latent_dim: Option<usize>,
-    pub generator_hidden: Option<Vec<usize>>,
-    pub discriminator_hidden: Option<Vec<usize>>,
-    /// "ns", "minimax", "lsgan", "hinge" or "wgan".
-    pub loss: Option<String>,
-    pub lr_g: Option<f64>,
-    pub lr_d: Option<f64>,
-    pub beta1: Option<f32>,
-    pub d_steps: Option<usize>,
-    pub real_label: Option<f32>,
-    pub clip: Option<f32>,
-    /// "mnist" or "fashion".
-    pub dataset: Option<String>,
-}
-
-const LOSSES: [(&str, GanLoss); 5] = [
-    ("ns", GanLoss::NonSaturating),
-    ("minimax", GanLoss::Minimax),
-    ("lsgan", GanLoss::LeastSquares),
-    ("hinge", GanLoss::Hinge),
-    ("wgan", GanLoss::Wasserstein),
-];
-
-fn range<T: PartialOrd + std::fmt::Display + Copy>(
-    name: &str,
-    value: Option<T>,
-    lo: T,
-    hi: T,
-    slot: &mut T,
-) -> Result<(), String> {
-    match value {
-        Some(v) if v >= lo && v <= hi => {
-            *slot = v;
-            Ok(())
-        }
-        Some(v) => Err(format!("{name} {v} is out of range ({lo} to {hi})")),
-        None => Ok(()),
-    }
-}
-
 impl RunOptions {
     /// The training config, or a message for the page when a value is out of range.
     pub fn train_config(&self) -> Result<TrainConfig, String> {
@@ -94,95 +45,6 @@ impl RunOptions {
             None => TrainConfig::new(),
         };
         self.settings.apply(base)
-    }
-}
-
-impl Settings {
-    /// `config` with these settings applied, checked.
-    pub fn apply(&self, mut c: TrainConfig) -> Result<TrainConfig, String> {
-        if let Some(arch) = &self.architecture {
-            let defaults = match arch.as_str() {
-                "mlp" => ModelConfig::new(),
-                "dcgan" => ModelConfig::dcgan(),
-                _ => {
-                    return Err(format!(
-                        "there is no architecture \"{arch}\" (mlp or dcgan)"
-                    ));
-                }
-            };
-            if defaults.architecture != c.model.architecture {
-                c.model.architecture = defaults.architecture;
-                c.model.generator_hidden = defaults.generator_hidden;
-                c.model.discriminator_hidden = defaults.discriminator_hidden;
-            }
-        }
-        if let Some(v) = self.conditional {
-            c.model.conditional = v;
-        }
-        if let Some(v) = self.batch_norm {
-            c.model.batch_norm = v;
-        }
-        if let Some(v) = self.latent_dim {
-            c.model.latent_dim = v;
-        }
-        if let Some(v) = &self.generator_hidden {
-            c.model.generator_hidden = v.clone();
-        }
-        if let Some(v) = &self.discriminator_hidden {
-            c.model.discriminator_hidden = v.clone();
-        }
-        c.model.validate()?;
-        range("seed", self.seed, 0, (1u64 << 53) - 1, &mut c.seed)?;
-        range("batch size", self.batch_size, 1, 1024, &mut c.batch_size)?;
-        if let Some(loss) = &self.loss {
-            c.loss = LOSSES
-                .iter()
-                .find(|(id, _)| id == loss)
-                .map(|&(_, l)| l)
-                .ok_or_else(|| format!("there is no loss \"{loss}\""))?;
-        }
-        range("G learning rate", self.lr_g, 1e-6, 0.1, &mut c.lr_g)?;
-        range("D learning rate", self.lr_d, 1e-6, 0.1, &mut c.lr_d)?;
-        range("Adam beta1", self.beta1, 0.0, 0.99, &mut c.beta1)?;
-        range("D steps per G step", self.d_steps, 1, 10, &mut c.d_steps)?;
-        range("real label", self.real_label, 0.5, 1.0, &mut c.real_label)?;
-        range("clip", self.clip, 0.001, 1.0, &mut c.clip)?;
-        if let Some(id) = &self.dataset {
-            c.dataset =
-                Dataset::from_id(id).ok_or_else(|| format!("there is no data set \"{id}\""))?;
-        }
-        Ok(c)
-    }
-
-    /// All settings of `c`, for the page's form.
-    pub fn of(c: &TrainConfig) -> Self {
-        Settings {
-            seed: Some(c.seed),
-            batch_size: Some(c.batch_size),
-            architecture: Some(
-                match c.model.architecture {
-                    Architecture::Mlp => "mlp",
-                    Architecture::Dcgan => "dcgan",
-                }
-                .into(),
-            ),
-            conditional: Some(c.model.conditional),
-            batch_norm: Some(c.model.batch_norm),
-            latent_dim: Some(c.model.latent_dim),
-            generator_hidden: Some(c.model.generator_hidden.clone()),
-            discriminator_hidden: Some(c.model.discriminator_hidden.clone()),
-            loss: LOSSES
-                .iter()
-                .find(|&&(_, l)| l == c.loss)
-                .map(|(id, _)| id.to_string()),
-            lr_g: Some(c.lr_g),
-            lr_d: Some(c.lr_d),
-            beta1: Some(c.beta1),
-            d_steps: Some(c.d_steps),
-            real_label: Some(c.real_label),
-            clip: Some(c.clip),
-            dataset: Some(c.dataset.id().into()),
-        }
     }
 }
 
@@ -209,9 +71,54 @@ pub fn preset_list() -> Vec<PresetInfo> {
         .collect()
 }
 
+/// A data set, for the page: where its files are and what its classes are called.
+#[derive(Serialize)]
+pub struct DatasetInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// Images, then labels, under `www/data/`.
+    pub files: [&'static str; 2],
+    pub classes: [&'static str; 10],
+}
+
+/// What the page knows of a run's shape, from the one place core writes it: the settings' ranges
+/// and defaults, the losses, the history tables' columns, the data sets and the file size limit.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Schema {
+    pub bounds: Vec<Bound>,
+    pub defaults: Settings,
+    pub losses: Vec<&'static str>,
+    pub loss_columns: Vec<&'static str>,
+    pub quality_columns: Vec<&'static str>,
+    pub datasets: Vec<DatasetInfo>,
+    pub max_file_bytes: usize,
+}
+
+pub fn schema() -> Schema {
+    Schema {
+        bounds: BOUNDS.to_vec(),
+        defaults: Settings::of(&TrainConfig::new()),
+        losses: LOSSES.iter().map(|(id, _)| *id).collect(),
+        loss_columns: LOSS_COLUMNS.to_vec(),
+        quality_columns: QUALITY_COLUMNS.to_vec(),
+        datasets: Dataset::ALL
+            .iter()
+            .map(|&d| DatasetInfo {
+                id: d.id(),
+                name: d.name(),
+                files: d.files(),
+                classes: d.classes(),
+            })
+            .collect(),
+        max_file_bytes: MAX_FILE_BYTES,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ganvas_core::model::Architecture;
 
     fn options(json: &str) -> Result<TrainConfig, String> {
         let o: RunOptions = serde_json::from_str(json).map_err(|e| e.to_string())?;
@@ -277,11 +184,19 @@ mod tests {
     }
 
     #[test]
-    fn settings_round_trip_for_every_preset() {
-        for p in preset_list() {
-            let config = preset(p.id).unwrap().config;
-            let again = p.settings.apply(TrainConfig::new()).unwrap();
-            assert_eq!(format!("{config:?}"), format!("{again:?}"), "{}", p.id);
+    fn the_schema_speaks_the_page_s_words() {
+        let json = serde_json::to_value(schema()).unwrap();
+        assert_eq!(json["bounds"][1]["key"], "batchSize");
+        assert_eq!(json["bounds"][1]["max"], 1024.0);
+        assert_eq!(json["defaults"]["batchSize"], 64);
+        assert_eq!(json["qualityColumns"].as_array().unwrap().len(), 19);
+        assert_eq!(json["datasets"][1]["classes"][1], "Trouser");
+        assert_eq!(json["maxFileBytes"], 64 << 20);
+        // Every bound names a setting the page's options accept.
+        for b in BOUNDS.iter().filter(|b| b.key != "width") {
+            let one = format!("{{\"{}\":{}}}", b.key, b.min);
+            let parsed: Result<RunOptions, _> = serde_json::from_str(&one);
+            assert!(parsed.is_ok(), "{}: {:?}", b.key, parsed.err());
         }
     }
 }

@@ -6,8 +6,8 @@
 
 use burn::prelude::*;
 use ganvas_core::data::Mnist;
-use ganvas_core::metrics::{ClassifierFile, Evaluator, Metrics};
 use ganvas_core::train::{StepValues, TrainConfig, Trainer};
+use ganvas_core::{classifier_file::ClassifierFile, evaluator::Evaluator, metrics::Metrics};
 
 /// The seeds every claim is checked on, which nothing was tuned on.
 pub const SEEDS: [u64; 3] = [1, 2, 3];
