@@ -18,7 +18,8 @@ const preset = args.preset || "dcgan";
 const browser = await launch({ webgpu: backend === "webgpu" });
 try {
   // --enable-precise-memory-info is not needed: the heap size is rounded, which is fine per minute.
-  const query = `?backend=${backend}#preset=${preset}&autostart=1`;
+  // gpu-accounting: the worker counts the GPU buffers it creates and releases (web/worker.js).
+  const query = `?backend=${backend}&gpu-accounting=1#preset=${preset}&autostart=1`;
   const { page, log } = await open(browser, query);
   const state = await waitReady(page);
   const samples = [];

