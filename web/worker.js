@@ -104,6 +104,9 @@ async function trainLoop() {
         stats = await current.promise;
       } catch (error) {
         training.playing = false;
+        // The chunk queued behind this one fails too when the device is gone: its error is this
+        // one's, already reported, and must not surface as an unhandled rejection.
+        if (queued) queued.promise.catch(() => {});
         queued = null;
         self.postMessage({ chunkError: { token, message: error && error.message ? error.message : String(error) } });
         break;
