@@ -36,9 +36,10 @@ impl Bound {
         }
     }
 
-    /// `value` (shown as `shown`) if it is within the bounds; NaN never is.
-    fn check<T: Display + Copy>(&self, value: T, as_f64: f64) -> Result<T, String> {
-        if as_f64 >= self.min && as_f64 <= self.max {
+    /// `value` if it is within the bounds; NaN never is.
+    fn check<T: Number>(&self, value: T) -> Result<T, String> {
+        let x = value.as_f64();
+        if x >= self.min && x <= self.max {
             Ok(value)
         } else {
             Err(format!(
@@ -48,6 +49,22 @@ impl Bound {
         }
     }
 }
+
+/// The numeric types settings come in, compared with their bounds as f64.
+trait Number: Display + Copy {
+    fn as_f64(self) -> f64;
+}
+
+macro_rules! number {
+    ($($t:ty),*) => {$(
+        impl Number for $t {
+            fn as_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+number!(u64, usize, f32, f64);
 
 /// The largest seed: a whole number JavaScript holds exactly (2^53 - 1).
 pub const MAX_SEED: u64 = (1 << 53) - 1;
@@ -108,20 +125,9 @@ pub struct Settings {
 }
 
 /// Sets `slot` to `value` when it is given and within `bound`.
-fn set<T: Display + Copy + Into<f64>>(
-    bound: Bound,
-    value: Option<T>,
-    slot: &mut T,
-) -> Result<(), String> {
+fn set<T: Number>(bound: Bound, value: Option<T>, slot: &mut T) -> Result<(), String> {
     if let Some(v) = value {
-        *slot = bound.check(v, v.into())?;
-    }
-    Ok(())
-}
-
-fn set_count(bound: Bound, value: Option<usize>, slot: &mut usize) -> Result<(), String> {
-    if let Some(v) = value {
-        *slot = bound.check(v, v as f64)?;
+        *slot = bound.check(v)?;
     }
     Ok(())
 }
@@ -151,17 +157,15 @@ impl Settings {
         if let Some(v) = self.batch_norm {
             c.model.batch_norm = v;
         }
-        set_count(LATENT_DIM, self.latent_dim, &mut c.model.latent_dim)?;
+        set(LATENT_DIM, self.latent_dim, &mut c.model.latent_dim)?;
         if let Some(v) = &self.generator_hidden {
             c.model.generator_hidden = v.clone();
         }
         if let Some(v) = &self.discriminator_hidden {
             c.model.discriminator_hidden = v.clone();
         }
-        if let Some(v) = self.seed {
-            c.seed = SEED.check(v, v as f64)?;
-        }
-        set_count(BATCH_SIZE, self.batch_size, &mut c.batch_size)?;
+        set(SEED, self.seed, &mut c.seed)?;
+        set(BATCH_SIZE, self.batch_size, &mut c.batch_size)?;
         if let Some(loss) = &self.loss {
             c.loss = LOSSES
                 .iter()
@@ -172,7 +176,7 @@ impl Settings {
         set(LR_G, self.lr_g, &mut c.lr_g)?;
         set(LR_D, self.lr_d, &mut c.lr_d)?;
         set(BETA1, self.beta1, &mut c.beta1)?;
-        set_count(D_STEPS, self.d_steps, &mut c.d_steps)?;
+        set(D_STEPS, self.d_steps, &mut c.d_steps)?;
         set(REAL_LABEL, self.real_label, &mut c.real_label)?;
         set(CLIP, self.clip, &mut c.clip)?;
         if let Some(id) = &self.dataset {
@@ -217,14 +221,14 @@ impl Settings {
 /// the LeakyReLU slope) must be numbers in their customary range.
 pub fn check(c: &TrainConfig) -> Result<(), String> {
     c.model.validate()?;
-    SEED.check(c.seed, c.seed as f64)?;
-    BATCH_SIZE.check(c.batch_size, c.batch_size as f64)?;
-    LR_G.check(c.lr_g, c.lr_g)?;
-    LR_D.check(c.lr_d, c.lr_d)?;
-    BETA1.check(c.beta1, c.beta1.into())?;
-    D_STEPS.check(c.d_steps, c.d_steps as f64)?;
-    REAL_LABEL.check(c.real_label, c.real_label.into())?;
-    CLIP.check(c.clip, c.clip.into())?;
+    SEED.check(c.seed)?;
+    BATCH_SIZE.check(c.batch_size)?;
+    LR_G.check(c.lr_g)?;
+    LR_D.check(c.lr_d)?;
+    BETA1.check(c.beta1)?;
+    D_STEPS.check(c.d_steps)?;
+    REAL_LABEL.check(c.real_label)?;
+    CLIP.check(c.clip)?;
     if !(0.0..1.0).contains(&c.beta2) {
         return Err(format!("Adam beta2 {} is out of range (0 to 1)", c.beta2));
     }

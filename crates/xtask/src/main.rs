@@ -131,15 +131,12 @@ fn quick_test(root: &Path) -> Result<(), String> {
     sh(root, "cargo", &["fetch"])?;
     sh(root, "trunk", &["build", "--dist", &dist_arg])?;
     let server = serve::Server::start(&dist, 0)?;
-    let status = Command::new("node")
-        .arg("tests/smoke.mjs")
-        .current_dir(root)
-        .env("GANVAS_URL", server.url())
-        .status()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    if !status.success() {
-        return Err("the browser smoke check failed".into());
-    }
+    node(
+        root,
+        &["tests/smoke.mjs"],
+        &server,
+        "the browser smoke check failed",
+    )?;
     eprintln!(
         "xtask test --quick passed in {:.0} s (the full suite: cargo xtask test)",
         started.elapsed().as_secs_f64()
@@ -156,14 +153,25 @@ fn test(root: &Path) -> Result<(), String> {
     tools::check_wgpu_backend(root)?;
     let server = serve::Server::start(&root.join("dist"), 0)?;
     eprintln!("serving dist/ at {} for the browser tests", server.url());
+    node(
+        root,
+        &["--test", "--test-concurrency=1", "tests/"],
+        &server,
+        "the browser end-to-end tests failed",
+    )
+}
+
+/// Runs node with `args` against the site `server` serves; `failure` is the error if it fails.
+fn node(root: &Path, args: &[&str], server: &serve::Server, failure: &str) -> Result<(), String> {
     let status = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "tests/"])
+        .args(args)
         .current_dir(root)
         .env("GANVAS_URL", server.url())
         .status()
         .map_err(|e| format!("cannot run node: {e}"))?;
-    if !status.success() {
-        return Err("the browser end-to-end tests failed".into());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(failure.into())
     }
-    Ok(())
 }
