@@ -8,3 +8,13 @@ pub mod options;
 mod app;
 #[cfg(target_family = "wasm")]
 mod backend;
+#[cfg(target_family = "wasm")]
+mod checkpoint;
+#[cfg(target_family = "wasm")]
+mod explore;
+#[cfg(target_family = "wasm")]
+mod measure;
+#[cfg(target_family = "wasm")]
+mod replies;
+#[cfg(target_family = "wasm")]
+mod stepper;

@@ -1,0 +1,94 @@
+//! Checkpoint files and history tables: save a run, look inside a file, load one, and the history as
+//! CSV.
+
+use std::rc::Rc;
+
+use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS, RunHistory, SavedRun};
+use js_sys::{Float64Array, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::app::{Ganvas, Session, read_dataset};
+use crate::options::Settings;
+use crate::replies::{CheckpointInfo, LoadedRun, to_js};
+
+/// `{ settings, step, dUpdates, full }` of a checkpoint file. Errors name what is wrong with it.
+#[wasm_bindgen(js_name = checkpointInfo)]
+pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let saved = saved_run(bytes)?;
+    to_js(&CheckpointInfo {
+        settings: Settings::of(&saved.config),
+        step: saved.step,
+        d_updates: saved.d_updates,
+        full: saved.full,
+    })
+}
+
+/// Parses and checks a checkpoint: the same decoder, with the same settings' ranges, as the CLI.
+fn saved_run(bytes: &[u8]) -> Result<SavedRun, JsError> {
+    SavedRun::parse(bytes).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A history table as CSV text with a header row. `table`: "losses" or "quality"; `values`: its
+/// rows, flat (columns as in ganvas_core::resume).
+#[wasm_bindgen(js_name = historyCsv)]
+pub fn history_csv(table: &str, values: Vec<f64>) -> Result<String, JsError> {
+    let columns: &[&str] = match table {
+        "losses" => &LOSS_COLUMNS,
+        "quality" => &QUALITY_COLUMNS,
+        _ => return Err(JsError::new("no such history table")),
+    };
+    if !values.len().is_multiple_of(columns.len()) {
+        return Err(JsError::new("the history is not whole rows"));
+    }
+    Ok(RunHistory::csv(&values, columns))
+}
+
+#[wasm_bindgen]
+impl Ganvas {
+    /// The whole run as a checkpoint file (Uint8Array): settings, step, both networks, both
+    /// optimizers, the random streams and the given history (flat rows, see `historyCsv`).
+    pub fn checkpoint(&self, losses: Vec<f64>, quality: Vec<f64>) -> Promise {
+        let history = RunHistory { losses, quality };
+        let saving = self.session.borrow().trainer.checkpoint(&history, true);
+        future_to_promise(async move {
+            let bytes = saving
+                .await
+                .map_err(|e| JsError::new(&format!("saving the run failed: {e}")))?;
+            Ok(Uint8Array::from(bytes.as_slice()).into())
+        })
+    }
+
+    /// Replaces the run with a checkpoint's, on this backend. A checkpoint of another data set
+    /// needs that data set's two files. On any error the current run is untouched. Returns
+    /// `{ step, dUpdates, full, losses: Float64Array, quality: Float64Array }`.
+    #[wasm_bindgen(js_name = loadCheckpoint)]
+    pub fn load_checkpoint(
+        &self,
+        bytes: Vec<u8>,
+        images_gz: Option<Vec<u8>>,
+        labels_gz: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsValue> {
+        let saved = saved_run(&bytes)?;
+        let data = if saved.config.dataset == self.session.borrow().trainer.config.dataset {
+            self.data()
+        } else {
+            let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
+                return Err(JsError::new("this checkpoint's data set needs its files").into());
+            };
+            Rc::new(read_dataset(&images, &labels)?)
+        };
+        let trainer = saved
+            .into_trainer(&self.backend.device, &data)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        *self.session.borrow_mut() = Session::of(trainer);
+        *self.data.borrow_mut() = data;
+        Ok(to_js(&LoadedRun {
+            step: saved.step as f64,
+            d_updates: saved.d_updates as f64,
+            full: saved.full,
+            losses: Float64Array::from(saved.history.losses.as_slice()),
+            quality: Float64Array::from(saved.history.quality.as_slice()),
+        })?)
+    }
+}
