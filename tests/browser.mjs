@@ -62,7 +62,7 @@ export async function fullSteps(page, n) {
     await page.click("#full-step");
     await page.waitForFunction((s) => window.ganvas.step === s + 1, step, { timeout: 60_000 });
   }
-  return page.evaluate(() => window.ganvasPage.history().map((h) => [h.step, h.dLoss, h.gLoss, h.dReal, h.dFake]));
+  return page.evaluate(() => window.ganvasTest.history().map((h) => [h.step, h.dLoss, h.gLoss, h.dReal, h.dFake]));
 }
 
 /** Records requestAnimationFrame intervals (ms) until `stopFrames` is called. */

@@ -245,8 +245,8 @@ test("a new run starts at step 1 with one-step chunks, however far the run befor
     const grown = await page.evaluate(() => {
       window.__first = null;
       let restarted = false;
-      window.ganvasPage.hooks.restart.push(() => (restarted = true));
-      window.ganvasPage.hooks.stats.push(() => {
+      window.ganvasTest.on("restart", () => (restarted = true));
+      window.ganvasTest.on("stats", () => {
         if (restarted && window.__first === null) window.__first = { chunk: window.ganvas.chunk, step: window.ganvas.step };
       });
       return window.ganvas.chunk;

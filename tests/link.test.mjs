@@ -121,7 +121,7 @@ test("pretrained=1 starts from the preset's shipped model; a preset without one 
     const { page, log } = await open(browser, "?backend=cpu#preset=dcgan&pretrained=1");
     await waitReady(page);
     await page.waitForFunction(() => /Starting from the pretrained "dcgan" model, trained for 2000 steps/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
-    const state = await page.evaluate(() => ({ step: window.ganvas.step, preset: window.ganvas.preset, points: window.ganvasPage.history().length }));
+    const state = await page.evaluate(() => ({ step: window.ganvas.step, preset: window.ganvas.preset, points: window.ganvasTest.history().length }));
     assert.deepEqual(state, { step: 2000, preset: "dcgan", points: 200 }, "its step and loss history");
     assert.match(await page.evaluate(() => location.hash), /pretrained=1/);
     await page.click("#full-step");

@@ -64,7 +64,7 @@ test("save a run, load it in a fresh browser: it continues from the same step wi
     await page.setInputFiles("#load-run", { name: "run.ganvas", mimeType: "application/octet-stream", buffer: saved.bytes });
     await page.waitForFunction(() => /Loaded "run.ganvas": step 3/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
     assert.equal(await page.evaluate(() => window.ganvas.settings.batchSize), 16);
-    assert.equal(await page.evaluate(() => window.ganvasPage.history().length), 3, "the loss history came with it");
+    assert.equal(await page.evaluate(() => window.ganvasTest.history().length), 3, "the loss history came with it");
     const next = (await fullSteps(page, 3)).slice(3);
     assert.deepEqual(next, after, "the same next losses, bit for bit");
     assert.deepEqual(log.errors, []);
@@ -192,7 +192,7 @@ test("a reload offers to resume the run within 30 s of training; Start fresh for
   try {
     const { page, log } = await open(browser, "?backend=cpu#batch=16&seed=9&autostart=1");
     await waitReady(page);
-    await page.waitForFunction(() => window.ganvasPage.persist.saves >= 1 && window.ganvas.step >= 5, null, { timeout: 120_000 });
+    await page.waitForFunction(() => window.ganvasTest.persist.saves >= 1 && window.ganvas.step >= 5, null, { timeout: 120_000 });
 
     // Hidden: training pauses (and the run is kept); visible again: it goes on.
     await page.evaluate(() => {
@@ -211,20 +211,20 @@ test("a reload offers to resume the run within 30 s of training; Start fresh for
 
     const atReload = await page.evaluate(async () => {
       await new Promise((r) => setTimeout(r, 1000));
-      return { step: window.ganvas.step, lastSave: window.ganvasPage.persist.lastSave, now: Date.now() };
+      return { step: window.ganvas.step, lastSave: window.ganvasTest.persist.lastSave, now: Date.now() };
     });
     assert.ok(atReload.now - atReload.lastSave.at <= 35_000, "kept within the last 30 s of training");
     await page.reload();
     await waitReady(page);
     await page.waitForSelector("#resume-offer:not([hidden])", { timeout: 30_000 });
-    const offered = await page.evaluate(() => window.ganvasPage.persist.offered.step);
+    const offered = await page.evaluate(() => window.ganvasTest.persist.offered.step);
     assert.ok(offered >= atReload.lastSave.step, `offered step ${offered}, last kept ${atReload.lastSave.step}`);
     assert.match(await page.textContent("#resume-run"), new RegExp(`Resume run at step ${offered}`));
     await page.click("#resume-run");
     await page.waitForFunction(() => /Resumed the run|could not be resumed/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
     assert.match(await statusText(page), new RegExp(`Resumed the run at step ${offered}\\.`));
     assert.equal(await page.evaluate(() => window.ganvas.step), offered);
-    assert.ok((await page.evaluate(() => window.ganvasPage.history().length)) > 0, "with its history");
+    assert.ok((await page.evaluate(() => window.ganvasTest.history().length)) > 0, "with its history");
     await fullSteps(page, 1);
 
     // Start fresh: the kept run is deleted, and the next visit offers nothing. (This visit's link
@@ -278,7 +278,7 @@ test("WebGPU: a lost GPU device (GPUDevice.destroy()) is recovered from the last
     // fresh worker's new run at step 0 is never kept in its place.
     const kept = await page.evaluate(() => {
       window.__keptSteps = [];
-      window.ganvasPage.hooks.snapshot.push((bytes, { step }) => window.__keptSteps.push(step));
+      window.ganvasTest.on("snapshot", (bytes, { step }) => window.__keptSteps.push(step));
       return window.ganvas.lastGood.step;
     });
     const worker = page.workers()[0];

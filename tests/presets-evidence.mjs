@@ -32,7 +32,7 @@ try {
       await page.click("#train");
       // The statistics are noisy from step to step: the means over the last 50 chunks read.
       const s = await page.evaluate(() => {
-        const h = window.ganvasPage.history().slice(-50);
+        const h = window.ganvasTest.history().slice(-50);
         const mean = (k) => h.reduce((a, x) => a + x[k], 0) / h.length;
         return {
         step: window.ganvas.step,

@@ -27,7 +27,7 @@ try {
   for (let minute = 0; minute <= minutes; minute++) {
     if (minute > 0) await page.waitForTimeout(Math.max(0, started + minute * 60_000 - Date.now()));
     const sample = await page.evaluate(async () => {
-      const mem = await window.ganvasPage.call("memory");
+      const mem = await window.ganvasTest.call("memory");
       return {
         step: window.ganvas.step,
         running: window.ganvas.running,

@@ -85,7 +85,7 @@ pub fn dist(root: &Path) -> Result<PathBuf, String> {
     Ok(dist)
 }
 
-/// fmt and clippy, natively and for the wasm shell.
+/// fmt and clippy, natively and for the wasm shell; tsc and ESLint on the page's JavaScript.
 fn lint(root: &Path) -> Result<(), String> {
     // The wasm32 target first: the wasm clippy pass needs it.
     tools::ensure_web_tools(root)?;
@@ -116,7 +116,7 @@ fn lint(root: &Path) -> Result<(), String> {
             "warnings",
         ],
     )?;
-    Ok(())
+    tools::check_js(root)
 }
 
 /// The edit-test loop: lints, the unit tests (not the training claims or the CLI's runs), a debug

@@ -122,13 +122,51 @@ pub fn ensure_browser_tools(root: &Path) -> Result<(), String> {
         sh(root, "apt-get", &["update", "-qq"])?;
         sh(root, "apt-get", &["install", "-y", "-qq", "chromium"])?;
     }
-    if !root.join("tests/node_modules/playwright-core").exists() {
+    ensure_node_packages(root)
+}
+
+/// The npm packages pinned in tests/package.json (Playwright core, TypeScript, ESLint), installed
+/// by `npm ci` when any of them is missing.
+pub fn ensure_node_packages(root: &Path) -> Result<(), String> {
+    const PACKAGES: [&str; 5] = [
+        "playwright-core",
+        "typescript",
+        "eslint",
+        "@eslint/js",
+        "globals",
+    ];
+    let modules = root.join("tests/node_modules");
+    if PACKAGES.iter().any(|p| !modules.join(p).exists()) {
         sh(
             &root.join("tests"),
             "npm",
             &["ci", "--no-audit", "--no-fund"],
         )?;
     }
+    Ok(())
+}
+
+/// The page's JavaScript: type-checked (`tsc --checkJs`, the page's modules and the worker each
+/// with their own globals) and linted (ESLint), with the versions tests/package.json pins.
+pub fn check_js(root: &Path) -> Result<(), String> {
+    ensure_node_packages(root)?;
+    let tsc = "tests/node_modules/typescript/bin/tsc";
+    sh(root, "node", &[tsc, "-p", "tests/tsconfig.json"])?;
+    sh(root, "node", &[tsc, "-p", "tests/tsconfig.worker.json"])?;
+    sh(
+        root,
+        "node",
+        &[
+            "tests/node_modules/eslint/bin/eslint.js",
+            "-c",
+            "tests/eslint.config.js",
+            "--max-warnings",
+            "0",
+            "web",
+            "tests",
+        ],
+    )?;
+    eprintln!("ok: the page's JavaScript type-checks (tsc) and lints clean (ESLint)");
     Ok(())
 }
 

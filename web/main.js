@@ -1,0 +1,54 @@
+// The page's entry point (index.html loads it as a module). It hands the page's live state to
+// automation, wires the main controls, loads the panels (each module wires its own) and starts
+// the run. The page's modules, by what they show:
+//   page.js      the shared state, the status line, events, the run's schema
+//   client.js    the training worker (web/worker.js) behind promises
+//   training.js  Train and Pause, the chunks the worker reports, what is due between them
+//   run.js       starting, loading, resetting and reconfiguring the run; showing it
+//   recovery.js  snapshots, restoring after a divergence, recovering a lost GPU
+//   history.js   the losses and measurements, and their tables in a checkpoint
+//   plots.js     the loss, score and gradient plots
+//   grid.js      the sample grid, the digit picker and the copy check
+//   quality.js   the classifier's measurements, the histogram, the mode-collapse warning
+//   link.js      the share link (query and hash), hidden panels
+//   settings-form.js, step-view.js, explore.js, draw.js, save.js: the panels below the grid
+
+import { api, session, call, $, on } from "./page.js";
+import { runHistory } from "./history.js";
+import { toggle, fail, play } from "./training.js";
+import { start, reset } from "./run.js";
+import { restoreGood } from "./recovery.js";
+import { drawPlots } from "./plots.js";
+import { drawQuality } from "./quality.js";
+import { copyLink } from "./link.js";
+import "./settings-form.js";
+import "./step-view.js";
+import "./explore.js";
+import "./draw.js";
+import { persist } from "./save.js";
+
+// For automation and teachers' scripts: the page's live state.
+window.ganvas = api;
+// For the browser tests: the loss history, the page's events, the autosave, the worker.
+window.ganvasTest = { history: () => runHistory.losses, on, persist, call };
+
+window.addEventListener("error", (event) => {
+  if (!api.ready && !session.crashed) fail(`The page could not start: ${event.message || "a script failed to load"}.`);
+});
+window.addEventListener("unhandledrejection", (event) => {
+  const reason = event.reason && event.reason.message ? event.reason.message : String(event.reason);
+  if (!api.ready && !session.crashed) fail(`The page could not start: ${reason}.`);
+});
+
+$("train").addEventListener("click", toggle);
+$("reset").addEventListener("click", reset);
+$("restore-good").addEventListener("click", restoreGood);
+$("copy-link").addEventListener("click", copyLink);
+$("speed-control").addEventListener("change", (e) => {
+  api.stepsPerFrame = Number(e.target.value) || 0;
+  if (api.running) play();
+});
+
+drawPlots();
+drawQuality();
+start();
