@@ -162,7 +162,12 @@ fn test(root: &Path) -> Result<(), String> {
 }
 
 /// Runs node with `args` against the site `server` serves; `failure` is the error if it fails.
-fn node(root: &Path, args: &[&str], server: &serve::Server, failure: &str) -> Result<(), String> {
+pub fn node(
+    root: &Path,
+    args: &[&str],
+    server: &serve::Server,
+    failure: &str,
+) -> Result<(), String> {
     let status = Command::new("node")
         .args(args)
         .current_dir(root)

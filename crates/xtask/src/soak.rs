@@ -3,7 +3,6 @@
 //! minute (JS heap, wasm memory, the page's live GPU buffers) and a summary of their spread.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::{dist, serve, tools};
 
@@ -29,15 +28,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     tools::ensure_browser_tools(root)?;
     let server = serve::Server::start(&root.join("dist"), 0)?;
     eprintln!("$ node {}", node_args.join(" "));
-    let status = Command::new("node")
-        .args(&node_args)
-        .current_dir(root)
-        .env("GANVAS_URL", server.url())
-        .status()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("the soak run failed".into())
-    }
+    let args: Vec<&str> = node_args.iter().map(String::as_str).collect();
+    crate::node(root, &args, &server, "the soak run failed")
 }
