@@ -1,19 +1,28 @@
 //! One GAN training step, and the state it updates. The caller owns the loop: the page, the CLI and
-//! the tests all drive the same `Trainer::step`.
+//! the tests all drive the same `Trainer::step`. Beside it: `train/stats.rs` (a step's statistics,
+//! on the device until read), `train/view.rs` (one D or G update shown on images, for the
+//! step-by-step mode) and `train/file.rs` (a GAN checkpoint decoded for sampling).
 
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use burn::tensor::Int;
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{ExecutionError, Int, Transaction};
 
 use crate::adam::Adam;
-use crate::checkpoint::CheckpointError;
 use crate::data::{BatchSampler, Dataset, Mnist};
 use crate::loss::{GanLoss, discriminator_loss, generator_loss};
 use crate::model::{CLASSES, Discriminator, Generator, IMAGE_PIXELS, Latent, ModelConfig, one_hot};
-use crate::resume::SavedRun;
 use crate::rng::{RunRng, Stream};
+
+mod file;
+mod stats;
+mod view;
+
+pub(crate) use file::GanMeta;
+pub use file::{GAN_KIND, GanCheckpoint, evaluation_noise};
+pub use stats::{DStepStats, GStepStats, StepStats, StepValues};
+pub use view::{DStepView, GStepView};
 
 /// Everything that defines a run: with the same config (seed included), a run repeats exactly.
 #[derive(Config, Debug)]
@@ -55,86 +64,6 @@ pub struct TrainConfig {
     pub seed: u64,
 }
 
-/// One step's statistics, still on the device: reading them is the caller's choice of sync point.
-pub struct StepStats {
-    pub d_loss: Tensor<1>,
-    pub g_loss: Tensor<1>,
-    /// Mean D(x) over the real batch of the last D update: a probability for the cross-entropy
-    /// losses, D's raw output for the others.
-    pub d_real: Tensor<1>,
-    /// Mean D(G(z)) over the fake batch of the last D update, in the same units as `d_real`.
-    pub d_fake: Tensor<1>,
-    /// L2 norm of the gradient of G's loss over all of G's parameters: how strongly G is being
-    /// told to change. It collapses towards 0 when G's gradients vanish.
-    pub g_grad: Tensor<1>,
-}
-
-/// One G update's statistics, still on the device.
-pub struct GStepStats {
-    pub g_loss: Tensor<1>,
-    pub g_grad: Tensor<1>,
-}
-
-/// One D update's statistics, still on the device.
-pub struct DStepStats {
-    pub d_loss: Tensor<1>,
-    pub d_real: Tensor<1>,
-    pub d_fake: Tensor<1>,
-}
-
-/// One step's statistics, read back to the host.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StepValues {
-    pub d_loss: f32,
-    pub g_loss: f32,
-    pub d_real: f32,
-    pub d_fake: f32,
-    pub g_grad: f32,
-}
-
-impl StepValues {
-    pub fn is_finite(&self) -> bool {
-        [
-            self.d_loss,
-            self.g_loss,
-            self.d_real,
-            self.d_fake,
-            self.g_grad,
-        ]
-        .iter()
-        .all(|v| v.is_finite())
-    }
-}
-
-impl StepStats {
-    /// Reads the statistics in one transfer (without autodiff: G's gradient norm never had it). CPU-GPU sync point: await it every few steps,
-    /// not every step. (A synchronous read panics on WebGPU in the browser.)
-    pub async fn read(self) -> Result<StepValues, ExecutionError> {
-        let data = Transaction::default()
-            .register(self.d_loss.inner())
-            .register(self.g_loss.inner())
-            .register(self.d_real.inner())
-            .register(self.d_fake.inner())
-            .register(self.g_grad.inner())
-            .execute_async()
-            .await?;
-        let value = |i: usize| -> f32 {
-            data[i]
-                .try_to_vec::<f32>()
-                .ok()
-                .and_then(|v| v.first().copied())
-                .unwrap_or(f32::NAN)
-        };
-        Ok(StepValues {
-            d_loss: value(0),
-            g_loss: value(1),
-            d_real: value(2),
-            d_fake: value(3),
-            g_grad: value(4),
-        })
-    }
-}
-
 /// Adam's epsilon for both networks.
 pub const ADAM_EPSILON: f32 = 1e-8;
 
@@ -161,29 +90,6 @@ pub struct Trainer {
 pub struct RealBatch {
     pub images: Tensor<2>,
     pub labels: Option<Tensor<2>>,
-}
-
-/// What one D update did, on images, for the step-by-step view: the first `show` images of the
-/// real and fake batches and D's scores of them before and after the update (probabilities for the
-/// cross-entropy losses, raw outputs otherwise). All still on the device.
-pub struct DStepView {
-    pub stats: DStepStats,
-    pub real: Tensor<2>,
-    pub fake: Tensor<2>,
-    pub real_before: Tensor<1>,
-    pub real_after: Tensor<1>,
-    pub fake_before: Tensor<1>,
-    pub fake_after: Tensor<1>,
-}
-
-/// What one G update did: the first `show` fakes from the same noise before and after it, and D's
-/// scores of both.
-pub struct GStepView {
-    pub stats: GStepStats,
-    pub before: Tensor<2>,
-    pub after: Tensor<2>,
-    pub score_before: Tensor<1>,
-    pub score_after: Tensor<1>,
 }
 
 impl Trainer {
@@ -298,31 +204,6 @@ impl Trainer {
         self.d_update(real, fake, noise.labels, measured)
     }
 
-    /// A D update, with the before-and-after view of its first `show` real and fake images.
-    pub fn d_step_view(&mut self, data: &Mnist, show: usize) -> DStepView {
-        let real = self.next_real(data);
-        let batch = real.images.dims()[0];
-        let show = show.clamp(1, batch);
-        let noise = self.noise_batch(batch);
-        let fake = self.fake_batch(&noise); // [batch, 784]
-        let shown = |t: &Tensor<2>| t.clone().narrow(0, 0, show);
-        let shown_labels = |l: &Option<Tensor<2>>| l.as_ref().map(|l| l.clone().narrow(0, 0, show));
-        let (real_images, real_labels) = (shown(&real.images), shown_labels(&real.labels));
-        let (fake_images, fake_labels) = (shown(&fake), shown_labels(&noise.labels));
-        let real_before = self.score(real_images.clone(), real_labels.clone());
-        let fake_before = self.score(fake_images.clone(), fake_labels.clone());
-        let stats = self.d_update(real, fake, noise.labels, true);
-        DStepView {
-            stats,
-            real_after: self.score(real_images.clone(), real_labels),
-            fake_after: self.score(fake_images.clone(), fake_labels),
-            real: real_images,
-            fake: fake_images,
-            real_before,
-            fake_before,
-        }
-    }
-
     /// One D update. `measured`: also compute D's mean scores of the two batches (else they are
     /// zeros, and no work is spent on them).
     fn d_update(
@@ -366,25 +247,6 @@ impl Trainer {
     pub fn g_step(&mut self, batch: usize) -> GStepStats {
         let noise = self.noise_batch(batch);
         self.g_update(noise, true)
-    }
-
-    /// A G update, with the before-and-after view of its first `show` fakes (same noise).
-    pub fn g_step_view(&mut self, show: usize) -> GStepView {
-        let batch = self.config.batch_size;
-        let show = show.clamp(1, batch);
-        let noise = self.noise_batch(batch);
-        let shown = noise.narrow(0, show);
-        let before = self.generate(&shown);
-        let score_before = self.score(before.clone(), shown.labels.clone());
-        let stats = self.g_update(noise, true);
-        let after = self.generate(&shown);
-        GStepView {
-            stats,
-            score_after: self.score(after.clone(), shown.labels),
-            score_before,
-            before,
-            after,
-        }
     }
 
     /// One G update. `measured`: also compute G's gradient norm (else it is zero, and no work is
@@ -532,63 +394,4 @@ impl ModuleMapper for Clip {
         let c = self.0;
         param.map(|t| t.clamp(-c, c).detach().require_grad())
     }
-}
-
-pub const GAN_KIND: &str = "gan";
-
-/// A GAN file's settings: the run's config and its counters.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub(crate) struct GanMeta {
-    pub config: TrainConfig,
-    pub step: u64,
-    /// Absent in files written before D updates were counted apart.
-    #[serde(default)]
-    pub d_updates: u64,
-}
-
-impl GanMeta {
-    /// Reads a file's meta JSON. Files written before G had batch norm have no `batch_norm` field:
-    /// they hold the networks without it, and load that way.
-    pub fn parse(json: &str) -> Result<Self, CheckpointError> {
-        let bad = |e: serde_json::Error| CheckpointError::BadMeta(e.to_string());
-        let mut value: serde_json::Value = serde_json::from_str(json).map_err(bad)?;
-        if let Some(model) = value
-            .get_mut("config")
-            .and_then(|c| c.get_mut("model"))
-            .and_then(|m| m.as_object_mut())
-        {
-            model
-                .entry("batch_norm")
-                .or_insert(serde_json::Value::Bool(false));
-        }
-        serde_json::from_value(value).map_err(bad)
-    }
-}
-
-/// A GAN checkpoint, decoded onto a device (without autodiff: for sampling and evaluation).
-pub struct GanCheckpoint {
-    pub config: TrainConfig,
-    pub step: u64,
-    pub generator: Generator,
-    pub discriminator: Discriminator,
-}
-
-impl GanCheckpoint {
-    /// Parses and checks a checkpoint written by [`Trainer::checkpoint`], through the same checks as
-    /// a run loaded to train on ([`SavedRun::parse`]): no setting reaches the networks unchecked.
-    pub fn decode(bytes: &[u8], device: &Device) -> Result<Self, CheckpointError> {
-        let saved = SavedRun::parse(bytes)?;
-        let (generator, discriminator) = saved.networks(device)?;
-        Ok(Self {
-            generator,
-            discriminator,
-            config: saved.config,
-            step: saved.step,
-        })
-    }
-}
-
-/// The evaluation noise of a run with this seed: see [`Trainer::evaluation_noise`].
-pub fn evaluation_noise(model: &ModelConfig, seed: u64, n: usize, device: &Device) -> Latent {
-    Latent::fixed(model, seed, Stream::Evaluation, n, device)
 }
