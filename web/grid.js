@@ -71,7 +71,7 @@ function onSamplesKey(event) {
   }
 }
 
-export async function showNeighbours(index) {
+async function showNeighbours(index) {
   if (!live()) return;
   const row = Math.floor(index / 8);
   const col = index % 8;

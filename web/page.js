@@ -117,7 +117,7 @@ export function bound(key) {
 }
 
 // A data set's description in the run's schema (ganvas_core::data::Dataset), MNIST if unknown.
-export function datasetInfo(id) {
+function datasetInfo(id) {
   const all = api.schema.datasets;
   return all.find((d) => d.id === id) || all[0];
 }
