@@ -47,14 +47,21 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs a command in `dir`, echoing it; a non-zero exit is an error naming the command.
+/// Runs a command in `dir`, echoing it and the seconds it took (CI's log then shows where a cold
+/// run spends its time); a non-zero exit is an error naming the command.
 pub fn sh(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
+    let started = std::time::Instant::now();
     let status = Command::new(program)
         .args(args)
         .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
+    eprintln!(
+        "  ({program} {} took {:.0} s)",
+        args.first().copied().unwrap_or_default(),
+        started.elapsed().as_secs_f64()
+    );
     if status.success() {
         Ok(())
     } else {
@@ -168,12 +175,18 @@ pub fn node(
     server: &serve::Server,
     failure: &str,
 ) -> Result<(), String> {
+    let started = std::time::Instant::now();
     let status = Command::new("node")
         .args(args)
         .current_dir(root)
         .env("GANVAS_URL", server.url())
         .status()
         .map_err(|e| format!("cannot run node: {e}"))?;
+    eprintln!(
+        "  (node {} took {:.0} s)",
+        args.join(" "),
+        started.elapsed().as_secs_f64()
+    );
     if status.success() {
         Ok(())
     } else {

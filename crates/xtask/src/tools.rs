@@ -32,10 +32,19 @@ pub fn ensure_web_tools(root: &Path) -> Result<(), String> {
     let trunk = output(root, "trunk", &["--version"]).unwrap_or_default();
     if !trunk.contains(TRUNK_VERSION) {
         // --locked: Trunk's own lock file; without it newer dependencies fail to compile.
+        // --debug: Trunk only copies files and runs wasm-bindgen, so its speed does not matter,
+        // and an unoptimised build of its hundreds of crates shortens a cold CI run.
         sh(
             root,
             "cargo",
-            &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+            &[
+                "install",
+                "trunk",
+                "--version",
+                TRUNK_VERSION,
+                "--locked",
+                "--debug",
+            ],
         )?;
     }
 
