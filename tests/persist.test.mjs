@@ -1,7 +1,7 @@
 // End-to-end: a run survives. Save a checkpoint, load it in a fresh browser and get the same next
 // losses; bad files (corrupted, truncated, not a Ganvas file, too large) are refused with a message
-// and the run is untouched; a reload offers "Resume"; a diverged run pauses and restores; a lost
-// GPU is recovered; a hidden tab pauses. Over a whole session, no request leaves the page's origin.
+// and the run is untouched; a diverged run pauses and restores; a lost GPU is recovered. Over a whole
+// session, no request leaves the page's origin. The autosave is tests/autosave.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
@@ -181,63 +181,6 @@ test("bad files and a garbage drop are refused with a message; the run is untouc
     await fullSteps(page, 1);
     const last = await page.evaluate(() => window.ganvas.lastStats);
     assert.ok(Number.isFinite(last.dLoss) && Number.isFinite(last.gLoss), "training goes on");
-    assert.deepEqual(log.errors, []);
-  } finally {
-    await browser.close();
-  }
-});
-
-test("a reload offers to resume the run within 30 s of training; Start fresh forgets it; a hidden tab pauses", async () => {
-  const browser = await launch({ webgpu: false });
-  try {
-    const { page, log } = await open(browser, "?backend=cpu#batch=16&seed=9&autostart=1");
-    await waitReady(page);
-    await page.waitForFunction(() => window.ganvasTest.persist.saves >= 1 && window.ganvas.step >= 5, null, { timeout: 120_000 });
-
-    // Hidden: training pauses (and the run is kept); visible again: it goes on.
-    await page.evaluate(() => {
-      Object.defineProperty(document, "hidden", { value: true, configurable: true });
-      document.dispatchEvent(new Event("visibilitychange"));
-    });
-    await page.waitForFunction(() => !window.ganvas.running && !window.ganvas.inFlight && window.ganvas.pausedByHiding, null, { timeout: 30_000 });
-    const paused = await page.evaluate(() => window.ganvas.step);
-    await page.waitForTimeout(1500);
-    assert.equal(await page.evaluate(() => window.ganvas.step), paused, "no training while hidden");
-    await page.evaluate(() => {
-      Object.defineProperty(document, "hidden", { value: false, configurable: true });
-      document.dispatchEvent(new Event("visibilitychange"));
-    });
-    await page.waitForFunction((s) => window.ganvas.running && window.ganvas.step > s, paused, { timeout: 60_000 });
-
-    const atReload = await page.evaluate(async () => {
-      await new Promise((r) => setTimeout(r, 1000));
-      return { step: window.ganvas.step, lastSave: window.ganvasTest.persist.lastSave, now: Date.now() };
-    });
-    assert.ok(atReload.now - atReload.lastSave.at <= 35_000, "kept within the last 30 s of training");
-    await page.reload();
-    await waitReady(page);
-    await page.waitForSelector("#resume-offer:not([hidden])", { timeout: 30_000 });
-    const offered = await page.evaluate(() => window.ganvasTest.persist.offered.step);
-    assert.ok(offered >= atReload.lastSave.step, `offered step ${offered}, last kept ${atReload.lastSave.step}`);
-    assert.match(await page.textContent("#resume-run"), new RegExp(`Resume run at step ${offered}`));
-    await page.click("#resume-run");
-    await page.waitForFunction(() => /Resumed the run|could not be resumed/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
-    assert.match(await statusText(page), new RegExp(`Resumed the run at step ${offered}\\.`));
-    assert.equal(await page.evaluate(() => window.ganvas.step), offered);
-    assert.ok((await page.evaluate(() => window.ganvasTest.history().length)) > 0, "with its history");
-    await fullSteps(page, 1);
-
-    // Start fresh: the kept run is deleted, and the next visit offers nothing. (This visit's link
-    // does not autostart: a run that trains is kept again.)
-    await page.goto(new URL("?backend=cpu&visit=2#batch=16&seed=9", SITE).href);
-    await waitReady(page);
-    await page.waitForSelector("#resume-offer:not([hidden])", { timeout: 30_000 });
-    await page.click("#start-fresh");
-    await page.waitForFunction(() => /kept run is deleted/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
-    await page.reload();
-    await waitReady(page);
-    await page.waitForTimeout(1500);
-    assert.equal(await page.isVisible("#resume-offer"), false);
     assert.deepEqual(log.errors, []);
   } finally {
     await browser.close();

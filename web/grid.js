@@ -3,6 +3,7 @@
 // nearest training digits and whether it is new or a copy. Also draws any 28x28 image.
 
 import { api, session, call, live, $, setStatus, on, emit, describe } from "./page.js";
+import { showPanel } from "./panels.js";
 
 const SAMPLE_EVERY_MS = 500;
 
@@ -22,7 +23,9 @@ export async function drawSamples() {
     if (!session.crashed && !session.recovering) setStatus(`Drawing the samples failed: ${error.message}.`, true);
     return;
   }
+  lastPixels = pixels;
   drawGrid($("samples"), pixels);
+  markPicked();
   api.samplesDrawn += 1;
   if (api.digit === null) emit("samples", pixels, step);
 }
@@ -42,15 +45,34 @@ const VERDICT_WORDS = {
 };
 
 // A click picks the digit under the pointer; with the keyboard, the arrow keys move the pick and
-// Enter or Space checks it.
+// Enter or Space checks it. The picked cell is framed on the grid once a pick has begun.
 let picked = 0;
+let picking = false;
+let lastPixels = null;
+
+function markPicked() {
+  if (!picking) return;
+  const canvas = $("samples");
+  if (lastPixels) drawGrid(canvas, lastPixels);
+  const ctx = canvas.getContext("2d");
+  ctx.strokeStyle = "#fab005";
+  ctx.lineWidth = 2;
+  ctx.strokeRect((picked % 8) * 28 + 1, Math.floor(picked / 8) * 28 + 1, 26, 26);
+}
+
+function pick(index) {
+  picked = index;
+  picking = true;
+  markPicked();
+  api.picked = picked;
+}
 
 function onSamplesClick(event) {
   const rect = $("samples").getBoundingClientRect();
   const col = Math.floor(((event.clientX - rect.left) / rect.width) * 8);
   const row = Math.floor(((event.clientY - rect.top) / rect.height) * 8);
   if (col < 0 || col > 7 || row < 0 || row > 7) return;
-  picked = row * 8 + col;
+  pick(row * 8 + col);
   emit("pick", picked);
   showNeighbours(picked);
 }
@@ -59,7 +81,7 @@ function onSamplesKey(event) {
   const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -8, ArrowDown: 8 };
   if (event.key in moves) {
     event.preventDefault();
-    picked = Math.min(63, Math.max(0, picked + moves[event.key]));
+    pick(Math.min(63, Math.max(0, picked + moves[event.key])));
     $("samples").setAttribute(
       "aria-label",
       `Generated digits. Picked: row ${Math.floor(picked / 8) + 1}, column ${(picked % 8) + 1}. Press Enter to check it for copying.`,
@@ -91,12 +113,12 @@ async function showNeighbours(index) {
     return;
   }
   api.neighbours = { sample: index, neighbours: result.neighbours };
-  const pick = document.createElement("div");
-  pick.className = "pick";
-  pick.append(digitCanvas(result.sample, 0, "the generated image"));
+  const chosen = document.createElement("div");
+  chosen.className = "pick";
+  chosen.append(digitCanvas(result.sample, 0, "the generated image"));
   const caption = document.createElement("p");
   caption.textContent = `Generated digit (row ${row + 1}, column ${col + 1})`;
-  pick.append(caption);
+  chosen.append(caption);
   const list = document.createElement("ol");
   list.className = "near";
   result.neighbours.forEach((n, i) => {
@@ -118,7 +140,8 @@ async function showNeighbours(index) {
   heading.className = "hint";
   heading.textContent =
     "Its 5 nearest training digits (pixel distance; \"typical\" is the median distance from a real unseen digit to its nearest training digit):";
-  $("neighbours").replaceChildren(pick, heading, list, verdict);
+  $("neighbours").replaceChildren(chosen, heading, list, verdict);
+  showPanel("neighbours");
 }
 
 // One 28x28 digit (the `n`th of `pixels`) on its own canvas, scaled up by CSS.
@@ -181,3 +204,4 @@ $("digit-picker").addEventListener("change", (e) => {
 });
 $("samples").addEventListener("click", onSamplesClick);
 $("samples").addEventListener("keydown", onSamplesKey);
+$("samples").addEventListener("focus", () => pick(picked));

@@ -74,22 +74,10 @@ export async function copyLink() {
   }
 }
 
-// Panels a link hides (hide=settings,draw): each section, with its heading and note.
-const PANELS = {
-  presets: ["section.presets"],
-  settings: ["#settings-panel"],
-  stepper: [".stepper"],
-  quality: ["section.quality", "#quality-title", "#quality-note"],
-  explore: ["section.explore", "#explore-title"],
-  draw: ["section.draw", "#draw-title"],
-  "step-view": ["#step-view"],
-};
-
+// Panels a link hides (hide=settings,draw): every element marked data-panel="<name>" in
+// index.html (a panel, its tab, its parts elsewhere on the page).
 export function hidePanels(names) {
   for (const name of names) {
-    for (const selector of PANELS[name] || []) {
-      const el = document.querySelector(selector);
-      if (el) el.classList.add("hidden-by-link");
-    }
+    for (const el of document.querySelectorAll(`[data-panel="${CSS.escape(name)}"]`)) el.classList.add("hidden-by-link");
   }
 }

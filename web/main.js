@@ -11,6 +11,8 @@
 //   grid.js      the sample grid, the digit picker and the copy check
 //   quality.js   the classifier's measurements, the histogram, the mode-collapse warning
 //   link.js      the share link (query and hash), hidden panels
+//   panels.js    the side panels: tabs, and bringing a panel into view
+//   autosave.js  the run kept in this browser (IndexedDB) and the Resume offer
 //   settings-form.js, step-view.js, explore.js, draw.js, save.js: the panels below the grid
 
 import { api, session, call, $, on } from "./page.js";
@@ -25,7 +27,9 @@ import "./settings-form.js";
 import "./step-view.js";
 import "./explore.js";
 import "./draw.js";
-import { persist } from "./save.js";
+import "./panels.js";
+import "./save.js";
+import { persist } from "./autosave.js";
 
 // For automation and teachers' scripts: the page's live state.
 window.ganvas = api;

@@ -22,6 +22,7 @@ export const api = {
   evaluations: 0,
   evalMs: null, // how long the last measurement took
   collapseWarning: false,
+  picked: null, // the grid cell picked (0-63) by a click or the arrow keys, framed on the grid
   neighbours: null, // the last copy check: { sample, neighbours: [{ index, label, distance, ratio, verdict }] }
   dUpdates: 0,
   /** @type {import("./boundary").Schema} */
@@ -90,8 +91,9 @@ export function setStatus(text, isError = false) {
 // The page's events, for the panels that follow the run:
 // ready (the run is up), restart (a new or loaded run is shown), stats (a chunk's statistics),
 // samples (the grid was drawn: pixels, step), pick (a grid cell was picked: index),
-// snapshot (the run was kept: bytes, { step, settings, preset }).
-const listeners = { ready: [], restart: [], stats: [], samples: [], pick: [], snapshot: [] };
+// snapshot (the run was kept in memory: bytes, { step, settings, preset }), paused (training was
+// paused by the learner or by hiding the tab).
+const listeners = { ready: [], restart: [], stats: [], samples: [], pick: [], snapshot: [], paused: [] };
 
 /** @param {keyof typeof listeners} name @param {(...args: any[]) => void} listener */
 export function on(name, listener) {

@@ -1,6 +1,7 @@
-// Never losing the run: it is kept (in memory, and by web/save.js in IndexedDB) after its first
-// chunk and then every 30 s of training; a divergence offers the last good state back; a lost GPU
-// or a crash of the training code brings up a fresh worker with the last good state.
+// Never losing the run: a fresh copy of it is kept in memory while it trains (web/save.js writes
+// it to IndexedDB every 30 s, on Pause, when the tab is hidden and when the page is left); a
+// divergence offers the last good state back; a lost GPU or a crash of the training code brings up
+// a fresh worker with the last good state.
 
 import { api, session, call, live, $, setStatus, emit, fetchDataset, describe } from "./page.js";
 import { historyTables } from "./history.js";
@@ -10,15 +11,19 @@ import { forgetClassifier, reloadClassifier } from "./quality.js";
 import { wasmUrls, stopWorker } from "./client.js";
 import { linkBackend } from "./link.js";
 
-// The run is kept after its first chunk of steps and then every this much training time: a
-// reload or a lost GPU costs at most this much.
-const SNAPSHOT_EVERY_MS = 30000;
+// Keeping the run costs the time to read it out of the worker (a few MB). It is kept as often as
+// that stays within this share of the training time: after every chunk where reading is cheap,
+// every few chunks where it is not. What a reload or a closed tab loses is the training since.
+const SNAPSHOT_SHARE = 0.05;
+// Pooled GPU memory nothing uses is handed back at most this often (see releaseMemory).
+const RELEASE_EVERY_MS = 30000;
 // A lost GPU or a crash is recovered at most this many times a minute (a bug would loop).
 const MAX_RECOVERIES_PER_MINUTE = 3;
 
 let good = null; // { bytes, step }: the latest checkpoint taken while the losses were finite
 let trainedMs = 0; // training time of this page, for the snapshot cadence
 let snapshotDueAt = 0; // trainedMs at which the next snapshot is taken (0: after the next chunk)
+let releasedAt = -Infinity; // performance.now() of the last releaseMemory
 let recoveryTimes = [];
 
 /** The last state kept: { bytes, step }, or null. */
@@ -36,22 +41,27 @@ export function snapshotAfterNextChunk() {
   snapshotDueAt = trainedMs;
 }
 
-// Keeps the run as it is now (in memory, and via the snapshot event in IndexedDB). Resolves with
-// { bytes, step }, or null when it could not be kept.
+// Keeps the run as it is now (in memory; the snapshot event hands it to web/save.js). Resolves
+// with { bytes, step }, or null when it could not be kept.
 export async function snapshot() {
-  snapshotDueAt = trainedMs + SNAPSHOT_EVERY_MS;
   if (!live()) return null;
+  const started = performance.now();
   let bytes, step;
   try {
     ({ bytes, step } = await call("checkpoint", historyTables()));
   } catch (error) {
-    if (!session.crashed) setStatus(`The run could not be kept: ${error.message}.`);
+    snapshotDueAt = trainedMs + RELEASE_EVERY_MS;
+    if (!session.crashed) setStatus(`The run could not be kept: ${error.message}.`, true);
     return null;
   }
+  const cost = performance.now() - started;
+  snapshotDueAt = trainedMs + cost / SNAPSHOT_SHARE;
   good = { bytes, step };
-  api.lastGood = { step, at: Date.now() };
-  // Every 30 s of training: hand back pooled GPU memory nothing uses (see releaseMemory).
-  call("releaseMemory").catch(() => {});
+  api.lastGood = { step, at: Date.now(), ms: cost };
+  if (performance.now() - releasedAt >= RELEASE_EVERY_MS) {
+    releasedAt = performance.now();
+    call("releaseMemory").catch(() => {});
+  }
   api.snapshots += 1;
   emit("snapshot", bytes, { step, settings: api.settings, preset: api.preset });
   return good;

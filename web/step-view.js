@@ -4,6 +4,7 @@
 import { api, call, live, isBusy, $, setStatus, on, serial } from "./page.js";
 import { stop, recordStep } from "./training.js";
 import { drawSamples, digitCanvas } from "./grid.js";
+import { showPanel } from "./panels.js";
 
 // Step-by-step mode ------------------------------------------------------------------------------
 
@@ -98,6 +99,7 @@ function showStep(kind, r) {
   body.replaceChildren(...stages);
   body.dataset.kind = kind;
   $("step-view").hidden = false;
+  showPanel("step-view");
 }
 
 

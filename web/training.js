@@ -34,6 +34,7 @@ export function toggle() {
   if (api.running) {
     stop();
     setStatus("Paused. Press Train to go on from here.");
+    emit("paused");
     return;
   }
   go();
@@ -146,8 +147,9 @@ function onVisibility() {
   if (document.hidden) {
     if (api.running) {
       api.pausedByHiding = true;
-      stop(); // web/save.js keeps the run as it is now
+      stop();
       setStatus("Paused while the tab is hidden.");
+      emit("paused"); // web/save.js keeps the run as it is now
     }
   } else if (api.pausedByHiding) {
     api.pausedByHiding = false;

@@ -8,7 +8,7 @@ interface Window {
   ganvasTest: {
     history: () => any[];
     on: typeof import("./page.js").on;
-    persist: typeof import("./save.js").persist;
+    persist: typeof import("./autosave.js").persist;
     call: typeof import("./page.js").call;
   };
 }

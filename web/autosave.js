@@ -1,0 +1,244 @@
+// The autosave: the run is kept in this browser's IndexedDB, and the next visit offers "Resume
+// run". web/recovery.js keeps a fresh copy of the run in memory while it trains; this module
+// writes the latest copy every 30 s of wall time, when training is paused (by Pause or by hiding
+// the tab), and when the page is left. Leaving gives no time to ask the worker for anything, nor
+// to hand the browser megabytes: each copy becomes a Blob when it is taken (the browser holds its
+// bytes from then on), so the write on leave is one small transaction, on a connection opened at
+// start, that stores a reference to the latest Blob.
+
+import { api, $, setStatus, on } from "./page.js";
+import { loadRun } from "./run.js";
+import { snapshot } from "./recovery.js";
+
+const DB_NAME = "ganvas";
+const STORE = "runs";
+const KEY = "autosave";
+// While training, the latest copy is written at most this often (each write is a few MB).
+const WRITE_EVERY_MS = 30000;
+
+// What the autosave and the downloads did (tests read it through window.ganvasTest).
+export const persist = { saves: 0, lastSave: null, storageError: null, offered: null, downloads: [] };
+
+function openDb() {
+  return new Promise((resolve, reject) => {
+    let request;
+    try {
+      if (!self.indexedDB) throw new Error("this browser has no IndexedDB");
+      request = indexedDB.open(DB_NAME, 1);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error || new Error("the browser's storage would not open"));
+    request.onblocked = () => reject(new Error("the browser's storage is busy in another tab"));
+  });
+}
+
+// One connection for the page's life, opened at start: the write on leave cannot wait for one.
+let db = null;
+let opening = null;
+function connection() {
+  if (db) return Promise.resolve(db);
+  opening ??= openDb().then(
+    (opened) => {
+      db = opened;
+      // Another tab upgrading the database, or the browser closing it: open again when needed.
+      db.onversionchange = () => forget();
+      db.onclose = () => forget();
+      return db;
+    },
+    (error) => {
+      opening = null;
+      throw error;
+    },
+  );
+  return opening;
+}
+function forget() {
+  if (db) db.close();
+  db = null;
+  opening = null;
+}
+
+// One transaction on the open connection, committed at once. Resolves when it has completed.
+function transact(mode, use, database = db) {
+  return new Promise((resolve, reject) => {
+    const tx = database.transaction(STORE, mode);
+    const request = use(tx.objectStore(STORE));
+    let value;
+    request.onsuccess = () => (value = request.result);
+    tx.oncomplete = () => resolve(value);
+    tx.onerror = () => reject(tx.error || new Error("the browser's storage refused"));
+    tx.onabort = () => reject(tx.error || new Error("the browser's storage gave up"));
+    // Committing a write now (not when the page's task ends) lets a write begun on leave finish.
+    if (mode === "readwrite" && tx.commit) tx.commit();
+  });
+}
+
+async function withStore(mode, use) {
+  return transact(mode, use, await connection());
+}
+
+function storageMessage(error) {
+  const full = error && (error.name === "QuotaExceededError" || /quota/i.test(error.message || ""));
+  return full
+    ? "Autosave is off: this browser's storage for the page is full. Use Save run to keep this run in a file."
+    : `Autosave is off: this browser's storage is unavailable (${(error && error.message) || error}). Use Save run to keep this run in a file.`;
+}
+
+let latest = null; // the latest copy: { blob, meta }
+let writtenStep = null; // the step of the copy last handed to IndexedDB
+let writtenAt = -Infinity; // performance.now() of that write
+// Until the kept run has been read, and while "Resume run" is on offer, the kept run is not
+// overwritten: this visit's copies wait (the latest one is written once the offer is answered).
+let checking = true;
+let offered = null;
+
+// What IndexedDB keeps: the copy (a Blob) and what the offer on the next visit says of it.
+const recordOf = ({ blob, meta }) => ({ blob, step: meta.step, preset: meta.preset, savedAt: Date.now() });
+
+// Writes the latest copy now, if it is newer than the one written. Synchronous up to the
+// transaction (which completes on its own), so that it works while the page is being left.
+function write() {
+  if (checking || offered || !latest || latest.meta.step === writtenStep) return;
+  if (!db) {
+    // Not open yet (or closed by the browser): open it, and write then, unless the page is gone.
+    connection().then(write, fail);
+    return;
+  }
+  const record = recordOf(latest);
+  writtenStep = record.step;
+  writtenAt = performance.now();
+  try {
+    transact("readwrite", (store) => store.put(record, KEY)).then(() => {
+      persist.saves += 1;
+      persist.lastSave = { step: record.step, at: record.savedAt };
+      persist.storageError = null;
+    }, fail);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function fail(error) {
+  writtenStep = null;
+  const text = storageMessage(error);
+  if (persist.storageError !== text) setStatus(text, true);
+  persist.storageError = text;
+}
+
+// A fresh copy of the run (web/recovery.js): written if the last write is 30 s old.
+on("snapshot", (bytes, meta) => {
+  latest = { blob: new Blob([bytes]), meta };
+  if (performance.now() - writtenAt >= WRITE_EVERY_MS) write();
+});
+
+// Pause (or a hidden tab): keep the run at the step it stopped at. The checkpoint request is
+// served after the chunk in flight, so it holds that chunk's steps too.
+on("paused", async () => {
+  write(); // the copy in memory first, in case the page is being left
+  if (await snapshot()) write();
+});
+
+// A service worker (web/autosave-worker.js) writes the last copy when the page is left: a page
+// being unloaded cannot finish a write of its own. Where there is none (a browser without service
+// workers, a private window), the copy of the last 30 s, the last pause or the last hiding stays.
+let relay = null;
+if (navigator.serviceWorker) {
+  navigator.serviceWorker
+    .register("web/autosave-worker.js", { scope: "./web/" })
+    .then((registration) => {
+      const follow = (worker) => {
+        if (!worker) return;
+        if (worker.state === "activated") relay = worker;
+        worker.addEventListener("statechange", () => {
+          if (worker.state === "activated") relay = worker;
+        });
+      };
+      follow(registration.active || registration.waiting || registration.installing);
+      registration.addEventListener("updatefound", () => follow(registration.installing));
+    })
+    .catch(() => {}); // no relay: the write on leave is tried by the page alone
+}
+
+// Leaving or hiding the page: the copy in memory is written at once, and handed to the relay in
+// case the page is going away.
+function keepOnLeave() {
+  if (checking || offered || !latest || latest.meta.step === persist.lastSave?.step) return;
+  const record = recordOf(latest);
+  write();
+  if (relay) relay.postMessage({ autosave: { key: KEY, record } });
+}
+window.addEventListener("pagehide", keepOnLeave);
+document.addEventListener("visibilitychange", async () => {
+  if (!document.hidden) return;
+  keepOnLeave();
+  // (Training paused by the hiding keeps its own copy: see "paused" above.)
+  const kept = api.lastGood && api.lastGood.step === api.step;
+  if (api.ready && api.step > 0 && !kept && !api.diverged && !api.pausedByHiding && (await snapshot())) write();
+});
+
+// ---- The offer on the next visit --------------------------------------------------------------
+
+async function offerResume() {
+  let saved;
+  try {
+    saved = await withStore("readonly", (store) => store.get(KEY));
+  } catch (error) {
+    persist.storageError = storageMessage(error);
+    setStatus(persist.storageError);
+  } finally {
+    checking = false;
+  }
+  if (!saved || !(saved.blob || saved.bytes)) {
+    write();
+    return;
+  }
+  const when = new Date(saved.savedAt).toLocaleString();
+  const name = saved.preset ? ` (${saved.preset})` : "";
+  $("resume-text").textContent = `A run${name} from your last visit was kept in this browser at step ${saved.step}, on ${when}.`;
+  $("resume-run").textContent = `Resume run at step ${saved.step}`;
+  $("resume-offer").hidden = false;
+  offered = saved;
+  persist.offered = { step: saved.step };
+}
+
+// The offer is answered: copies are written again, starting with the latest one.
+function answered() {
+  offered = null;
+  $("resume-offer").hidden = true;
+  write();
+}
+
+async function resume() {
+  const saved = offered;
+  if (!saved) return;
+  try {
+    // (Kept by an earlier version of the page: the bytes themselves.)
+    const bytes = saved.blob ? await saved.blob.arrayBuffer() : saved.bytes;
+    const result = await loadRun(new Uint8Array(bytes));
+    // The kept run is this run again; the one this visit started stays in memory only.
+    latest = null;
+    writtenStep = result.step;
+    setStatus(`Resumed the run at step ${result.step}. Press Train to carry on.`);
+  } catch (error) {
+    setStatus(`The kept run could not be resumed: ${error.message}. This run is unchanged.`, true);
+  }
+  answered();
+}
+
+async function startFresh() {
+  try {
+    await withStore("readwrite", (store) => store.delete(KEY));
+    setStatus("The kept run is deleted. This is a fresh run: press Train.");
+  } catch (error) {
+    setStatus(storageMessage(error), true);
+  }
+  answered();
+}
+
+on("ready", offerResume);
+$("resume-run").addEventListener("click", resume);
+$("start-fresh").addEventListener("click", startFresh);
