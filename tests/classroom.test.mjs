@@ -235,12 +235,22 @@ test("keyboard only: presets, training, step buttons, settings and help are reac
         .map((el) => el.id || el.outerHTML.slice(0, 60)),
     );
     assert.deepEqual(unlabelled, [], "controls without a label");
-    // Projector and tablet widths: nothing sticks out sideways.
-    for (const [width, height] of [[1280, 720], [768, 1024]]) {
+    // A projector, a laptop, a tablet and a phone: Train, the step, the grid and the loss plot are
+    // all in view without scrolling, and nothing sticks out sideways.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    for (const [width, height] of [[1280, 720], [1280, 800], [820, 1180], [390, 844]]) {
       await page.setViewportSize({ width, height });
+      await page.evaluate(() => window.scrollTo(0, 0));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `at ${width}px the page is ${overflow}px too wide`);
-      await page.screenshot({ path: `${OUT}width-${width}.png` });
+      const outOfView = await page.evaluate(() =>
+        ["train", "step", "samples", "loss-plot"].filter((id) => {
+          const r = document.getElementById(id).getBoundingClientRect();
+          return !(r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth);
+        }),
+      );
+      assert.deepEqual(outOfView, [], `at ${width}x${height}, out of view`);
+      await page.screenshot({ path: `${OUT}layout-${width}x${height}.png` });
     }
     assert.deepEqual(log.errors, [], "no console errors");
   } finally {

@@ -113,6 +113,10 @@ test("a software WebGPU adapter leads to the CPU backend, with the reason in the
     assert.equal(state.backend, "CPU");
     assert.equal(await page.textContent("#backend"), "CPU (faster here than this browser's software WebGPU)");
     assert.match(state.backendDetail, /software fallback/);
+    // In plain words on the status line; the technical detail behind the badge's "?".
+    assert.match(await page.textContent("#status"), /WebGPU has no GPU behind it.*trains on the CPU/);
+    assert.equal(await page.isVisible("#backend-help"), true);
+    assert.match(await page.textContent("#backend-detail"), /Technical detail: .*software fallback/);
     assert.deepEqual(log.errors, [], "no console errors");
   } finally {
     await browser.close();
@@ -131,6 +135,7 @@ test("without WebGPU the page falls back to the CPU, says so, and trains", async
     });
     assert.equal(state.backend, "CPU");
     assert.ok(state.backendNote.length > 0, "the page says why it is on the CPU");
+    assert.match(state.backendWhy, /^This browser has no (usable GPU for )?WebGPU, so Ganvas trains on the CPU\.$/);
   } finally {
     await browser.close();
   }

@@ -34,7 +34,7 @@ export function showNeighboursHint(text) {
   const p = document.createElement("p");
   p.className = "hint";
   p.textContent =
-    text || "Click any generated digit above to see the 5 training digits nearest to it: is it new, or a copy?";
+    text || "Click any generated digit to see the 5 training digits nearest to it: is it new, or a copy?";
   $("neighbours").replaceChildren(p);
 }
 
@@ -98,10 +98,13 @@ async function showNeighbours(index) {
   const row = Math.floor(index / 8);
   const col = index % 8;
   if (api.classifier !== "ready") {
+    const mnist = !api.settings || api.settings.dataset === "mnist";
     showNeighboursHint(
-      api.classifier === "failed"
-        ? "The copy check needs the classifier's data, which could not be loaded."
-        : "The copy check starts with training: press Train, then click a digit.",
+      !mnist
+        ? "The copy check comes with the measuring classifier, which knows handwritten digits only: it checks MNIST runs."
+        : api.classifier === "failed"
+          ? "The copy check needs the classifier's data, which could not be loaded."
+          : "The copy check starts with training: press Train, then click a digit.",
     );
     return;
   }

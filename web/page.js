@@ -11,6 +11,7 @@ export const api = {
   backend: null,
   backendNote: "",
   backendDetail: "", // the error or adapter behind backendNote, when there is one
+  backendWhy: "", // on the CPU, why, in plain words (the status line and the badge's "?")
   lastStats: null,
   firstStepMs: null,
   chunk: 1,

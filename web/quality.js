@@ -16,13 +16,23 @@ const EVAL_SHARE = 0.2;
 const EVAL_MIN_GAP_MS = 1500;
 // A drop of this many covered digits below the best so far raises the mode-collapse warning.
 const COLLAPSE_DROP = 2;
+// The warning needs this many measurements in a row that show collapse to appear, and this many
+// in a row that do not to go: one noisy measurement neither raises nor clears it.
+const COLLAPSE_ON = 2;
+const COLLAPSE_OFF = 3;
 // Diversity (mean distance between samples / the same for real images) below this: the samples
 // are near copies of each other. Real images score 1, an untrained generator about 0.13, a
 // collapsed one under 0.01 (README, "Teaching with Ganvas").
 const COLLAPSED_DIVERSITY = 0.05;
 
+// The data set's word for what it holds: MNIST has digits, Fashion-MNIST clothes.
+const things = () => (api.settings && api.settings.dataset !== "mnist" ? "items of clothing" : "digits");
+const measured = () => !api.settings || api.settings.dataset === "mnist";
+const ONLY_MNIST = "The measuring classifier knows handwritten digits only: it measures MNIST runs, not this one.";
+
 let classifierBytes = null; // a promise of the classifier file, fetched once the model is up
 let bestCovered = 0;
+let collapseRun = { on: 0, off: 0 }; // measurements in a row that show collapse, and that do not
 let lastEval = { step: -1, endedAt: 0, ms: 0 };
 // A new run's first measurement is of its untrained generator (kept in the worker at step 0),
 // so the quality plot starts where the run did: at step 0, with no digit covered.
@@ -61,6 +71,7 @@ export function startQuality(step, loaded) {
       : { step: -1, endedAt: performance.now(), ms: api.firstStepMs || 0 };
   api.metrics = quality.length ? quality[quality.length - 1] : null;
   api.collapseWarning = false;
+  collapseRun = { on: 0, off: 0 };
   drawQuality();
 }
 
@@ -69,8 +80,7 @@ export function startQuality(step, loaded) {
 export async function loadClassifier() {
   if (api.classifier !== "waiting" || !classifierBytes) return;
   if (api.settings && api.settings.dataset !== "mnist") {
-    $("quality-readout").textContent =
-      "The measuring classifier knows handwritten digits only: it measures MNIST runs, not this one.";
+    $("quality-readout").textContent = ONLY_MNIST;
     return;
   }
   api.classifier = "loading";
@@ -121,8 +131,19 @@ export async function evaluate(current) {
   api.evaluations += 1;
   api.evalMs = lastEval.ms;
   runHistory.quality.push(metrics);
+  judgeCollapse(metrics);
   drawQuality();
 }
+
+// The mode-collapse warning, with hysteresis: it follows sustained changes only.
+function judgeCollapse(m) {
+  bestCovered = Math.max(bestCovered, m.digitsCovered);
+  const collapsed = m.digitsCovered <= bestCovered - COLLAPSE_DROP || (m.step > 0 && m.diversity < COLLAPSED_DIVERSITY);
+  collapseRun = collapsed ? { on: collapseRun.on + 1, off: 0 } : { on: 0, off: collapseRun.off + 1 };
+  if (collapseRun.on >= COLLAPSE_ON) api.collapseWarning = true;
+  if (collapseRun.off >= COLLAPSE_OFF) api.collapseWarning = false;
+}
+
 
 export function drawQuality() {
   const css = getComputedStyle(document.documentElement);
@@ -143,22 +164,23 @@ export function drawQuality() {
   drawHistogram(api.metrics);
   const m = api.metrics;
   if (!m) {
-    if (api.classifier === "ready" || api.classifier === "waiting") {
+    if (!measured()) $("quality-readout").textContent = ONLY_MNIST;
+    else if (api.classifier === "ready" || api.classifier === "waiting") {
       $("quality-readout").textContent = "Measured once training starts.";
     }
-    $("coverage-readout").textContent = "Which digits are being drawn appears here.";
+    $("coverage-readout").textContent = measured()
+      ? "Which digits are being drawn appears here."
+      : `Which ${things()} are being drawn is measured on MNIST runs only.`;
     $("collapse-warning").hidden = true;
     return;
   }
   $("quality-readout").textContent =
     `Step ${m.step}: classifier score ${m.classifierScore.toFixed(2)}, FID ${m.fid.toFixed(1)}, ` +
     `copies ${(m.copyRate * 100).toFixed(1)}%, diversity ${m.diversity.toFixed(2)} (${m.samples} samples).`;
-  bestCovered = Math.max(bestCovered, m.digitsCovered);
   $("coverage-readout").textContent = `${m.digitsCovered} of 10 digits are being drawn.`;
   const warning = $("collapse-warning");
   const fewer = m.digitsCovered <= bestCovered - COLLAPSE_DROP;
   const same = m.step > 0 && m.diversity < COLLAPSED_DIVERSITY;
-  api.collapseWarning = fewer || same;
   warning.hidden = !api.collapseWarning;
   warning.textContent = same
     ? `Mode collapse: the generator draws almost the same image every time (diversity ` +
@@ -166,7 +188,7 @@ export function drawQuality() {
     : fewer
       ? `Mode collapse? The generator now draws only ${m.digitsCovered} of 10 digits; earlier it drew ` +
         `${bestCovered}. It is making fewer kinds of digits, a common way for GANs to fail.`
-      : "";
+      : warning.textContent; // held on by the hysteresis: the last reason stands
 }
 
 // Ten bars, built from text and styles only (no HTML strings). Bars use at most 85% of the height,
@@ -207,6 +229,6 @@ function drawHistogram(m) {
     "aria-label",
     m
       ? `Digits drawn, out of ${total} samples: ${counts.map((c, d) => `${d}: ${c}`).join(", ")}`
-      : "Which digits the generator draws: not measured yet",
+      : `Which ${things()} the generator draws: not measured yet`,
   );
 }

@@ -79,7 +79,7 @@ export async function start() {
   api.ready = true;
   emit("ready");
   const notes = [];
-  if (backend.backendDetail) notes.push(`Training on the CPU: ${backend.backendDetail}.`);
+  if (api.backend !== "WebGPU" && api.backendWhy) notes.push(api.backendWhy);
   if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
   if (api.link.pretrained) {
     const note = await startPretrained(options.preset);
@@ -91,14 +91,21 @@ export async function start() {
   if (api.link.autostart) go();
 }
 
-// pretrained=1: the preset's shipped model (www/models/<preset>.ganvas, from `cargo xtask
-// pretrain`). Returns a note for the status line.
-async function startPretrained(preset) {
+// Which presets ship a trained model, and after how many steps: { "<preset>": { steps, bytes } }
+// (www/models/pretrained.json, written by `cargo xtask pretrain`). Fetched once.
+let shippedList = null;
+export function shippedModels() {
+  shippedList ??= fetchBytes("models/pretrained.json").then((b) => JSON.parse(new TextDecoder().decode(b)));
+  return shippedList;
+}
+
+// pretrained=1, or "Start from a trained model": the preset's shipped model
+// (www/models/<preset>.ganvas). Returns a note for the status line.
+export async function startPretrained(preset) {
   if (!preset) return "Ignored pretrained=1: the link names no preset.";
   let bytes;
   try {
-    // Which presets ship a model: written by `cargo xtask pretrain`.
-    const shipped = JSON.parse(new TextDecoder().decode(await fetchBytes("models/pretrained.json")));
+    const shipped = await shippedModels();
     if (!Object.hasOwn(shipped, preset)) {
       api.link.pretrained = false;
       const names = Object.keys(shipped).join(", ");
@@ -113,6 +120,7 @@ async function startPretrained(preset) {
     const result = await loadRun(bytes);
     api.preset = preset;
     api.pretrainedStep = result.step;
+    api.link.pretrained = true;
     return `Starting from the pretrained "${preset}" model, trained for ${result.step} steps.`;
   } catch (error) {
     api.link.pretrained = false;
@@ -128,6 +136,21 @@ export function setBackend(backend) {
   const badge = $("backend");
   badge.textContent = api.backend === "WebGPU" ? "WebGPU" : `CPU (${api.backendNote})`;
   badge.className = `badge ${api.backend === "WebGPU" ? "gpu" : "cpu"}`;
+  api.backendWhy = api.backend === "WebGPU" ? "" : whyCpu(api.backendNote);
+  $("backend-help").hidden = !api.backendWhy;
+  $("backend-why").textContent = api.backendWhy;
+  $("backend-detail").textContent = api.backendDetail ? `Technical detail: ${api.backendDetail}.` : "";
+}
+
+// Why the run is on the CPU, in a sentence a learner understands (the badge's short reason comes
+// from crates/web/src/backend.rs). Empty where the link asked for the CPU.
+function whyCpu(note) {
+  if (/software WebGPU/.test(note)) {
+    return "This browser's WebGPU has no GPU behind it (it runs on the processor, emulated), so Ganvas trains on the CPU directly, which is faster here.";
+  }
+  if (/no WebGPU in this browser/.test(note)) return "This browser has no WebGPU, so Ganvas trains on the CPU.";
+  if (/chosen in the link/.test(note)) return "";
+  return "This browser has no usable GPU for WebGPU, so Ganvas trains on the CPU.";
 }
 
 // Replaces the run with a checkpoint's (a Uint8Array). Throws, with the current run untouched,

@@ -3,7 +3,7 @@
 // sentence of help. Live settings apply to the running networks, others restart the run.
 
 import { api, live, $, setStatus, on, serial, bound } from "./page.js";
-import { configure, reset } from "./run.js";
+import { configure, reset, shippedModels, startPretrained } from "./run.js";
 import { updateLink } from "./link.js";
 
 // The settings form: [key, label, kind, help]. Keys are ganvas_core::settings::Settings's,
@@ -189,11 +189,39 @@ function buildPresets() {
     const p = api.presets.find((x) => x.id === api.preset);
     if (p && p.fix) loadPreset(p.fix);
   });
+  $("start-trained").addEventListener("click", () => startTrained(api.preset));
 }
 
-const loadPreset = serial(async (id) => {
+// "Start from a trained model": the preset's shipped model, then training goes on from it.
+const startTrained = serial(async (id) => {
   const p = api.presets.find((x) => x.id === id);
   if (!p) return;
+  if (!samePreset(p)) await applyPreset(id);
+  const note = await startPretrained(id);
+  setStatus(api.link.pretrained ? `${note} Press Train to go on training it.` : note, !api.link.pretrained);
+  markPreset();
+});
+
+// Shows "Start from a trained model" where the preset in use ships one.
+async function offerTrained(current) {
+  const button = $("start-trained");
+  let shipped;
+  try {
+    shipped = current ? await shippedModels() : {};
+  } catch {
+    shipped = {}; // no list: no offer
+  }
+  const model = current && Object.hasOwn(shipped, current.id) ? shipped[current.id] : null;
+  button.hidden = !model;
+  if (model) button.textContent = `Start from a trained model (${model.steps.toLocaleString("en")} steps)`;
+}
+
+const loadPreset = serial((id) => applyPreset(id));
+
+async function applyPreset(id) {
+  const p = api.presets.find((x) => x.id === id);
+  if (!p) return;
+  api.link.pretrained = false; // a fresh run of the preset, not its trained model
   try {
     const how = await configure({ ...p.settings });
     // A preset is a fresh run even where only live settings differ.
@@ -206,7 +234,7 @@ const loadPreset = serial(async (id) => {
   } catch (error) {
     setStatus(`The preset could not be loaded: ${error.message}.`, true);
   }
-});
+}
 
 function samePreset(p) {
   return p && JSON.stringify(p.settings) === JSON.stringify(api.settings);
@@ -232,6 +260,7 @@ function markPreset() {
     caption.textContent = "Your own settings (no preset).";
   }
   $("show-fix").hidden = !(current && current.fix);
+  offerTrained(current);
   updateLink();
 }
 
