@@ -9,8 +9,9 @@ export const SITE = process.env.GANVAS_URL || "http://127.0.0.1:8080/";
 /**
  * A fresh headless Chromium. With `webgpu`, `--enable-unsafe-webgpu` gives WebGPU on SwiftShader (a
  * CPU Vulkan) on machines without a GPU; without it, this Chromium has no WebGPU adapter.
+ * `bypassCSP` lets a test inject a script (axe-core) that the page's CSP would refuse.
  */
-export async function launch({ webgpu }) {
+export async function launch({ webgpu, bypassCSP = false }) {
   const args = [
     "--headless=new",
     "--no-sandbox",
@@ -26,6 +27,8 @@ export async function launch({ webgpu }) {
     headless: true,
     args,
     viewport: { width: 1280, height: 900 },
+    // Only for the accessibility check, which injects axe-core's script into the page.
+    bypassCSP,
   });
 }
 

@@ -134,11 +134,12 @@ pub fn ensure_browser_tools(root: &Path) -> Result<(), String> {
     ensure_node_packages(root)
 }
 
-/// The npm packages pinned in tests/package.json (Playwright core, TypeScript, ESLint), installed
-/// by `npm ci` when any of them is missing.
+/// The npm packages pinned in tests/package.json (Playwright core, axe-core, TypeScript, ESLint),
+/// installed by `npm ci` when any of them is missing.
 pub fn ensure_node_packages(root: &Path) -> Result<(), String> {
-    const PACKAGES: [&str; 5] = [
+    const PACKAGES: [&str; 6] = [
         "playwright-core",
+        "axe-core",
         "typescript",
         "eslint",
         "@eslint/js",
