@@ -10,9 +10,11 @@ const OUT = new URL("./output/", import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
 const STEP_TIMEOUT = 15 * 60_000;
 
+// A canvas's pixels; for a plot (uPlot draws in a canvas inside the element), its canvas's.
 const canvasPixels = (page, id) =>
   page.evaluate((id) => {
-    const c = document.getElementById(id);
+    const el = document.getElementById(id);
+    const c = el instanceof HTMLCanvasElement ? el : el.querySelector("canvas");
     return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
   }, id);
 

@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["tests/node_modules/**"] },
+  { ignores: ["tests/node_modules/**", "web/vendor/**"] },
   js.configs.recommended,
   {
     files: ["web/**/*.js"],

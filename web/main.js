@@ -20,7 +20,7 @@ import { runHistory } from "./history.js";
 import { toggle, fail, play } from "./training.js";
 import { start, reset } from "./run.js";
 import { restoreGood } from "./recovery.js";
-import { drawPlots } from "./plots.js";
+import { drawPlots, plotView } from "./plots.js";
 import { drawQuality } from "./quality.js";
 import { copyLink } from "./link.js";
 import "./settings-form.js";
@@ -33,8 +33,8 @@ import { persist } from "./autosave.js";
 
 // For automation and teachers' scripts: the page's live state.
 window.ganvas = api;
-// For the browser tests: the loss history, the page's events, the autosave, the worker.
-window.ganvasTest = { history: () => runHistory.losses, on, persist, call };
+// For the browser tests: the loss history, the page's events, the autosave, the worker, the plots.
+window.ganvasTest = { history: () => runHistory.losses, on, persist, call, plotView };
 
 window.addEventListener("error", (event) => {
   if (!api.ready && !session.crashed) fail(`The page could not start: ${event.message || "a script failed to load"}.`);

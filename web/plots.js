@@ -1,6 +1,12 @@
-// The plots: losses (raw and smoothed), D's scores on real and fake images, G's gradient size,
-// and the canvas plotter the quality panel shares. Canvas 2D only, drawn at the device's pixels.
+// The plots, drawn with uPlot (web/vendor/uplot.js: copied from the npm package that
+// tests/package.json pins, by `cargo xtask`): the losses (raw and smoothed), D's scores on real and
+// fake images, G's gradient size, and the quality history. Hovering shows the step and every
+// series' value in the legend (which shows the latest values otherwise); dragging across a plot
+// zooms to those steps, a double click zooms back out. The value axes leave out the rare spike (they
+// span the 1st to 99th percentile of what is in view, with a margin), so one spike does not flatten
+// every curve; G's gradient and FID are on log scales.
 
+import uPlot from "./vendor/uplot.js";
 import { api, $ } from "./page.js";
 import { runHistory } from "./history.js";
 
@@ -14,104 +20,148 @@ function smooth(values, alpha = 0.05) {
   });
 }
 
+const color = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+const fade = (hex, alpha) => {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+};
+const number = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
+
+/** The span of `values` without its rarest extremes: the 1st to 99th percentile, with a margin. */
+export function robustRange(values, { floor = -Infinity, ceil = Infinity } = {}) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return [0, 1];
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+  const [lo, hi] = sorted.length < 20 ? [sorted[0], sorted[sorted.length - 1]] : [at(0.01), at(0.99)];
+  const margin = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 0.1;
+  return [Math.max(floor, lo - margin), Math.min(ceil, hi + margin)];
+}
+
+// What is in view on the x axis (all of it, or the zoomed steps).
+function inView(chart, seriesIndex) {
+  const xs = chart.data[0];
+  const { min, max } = chart.scales.x;
+  const values = chart.data[seriesIndex] || [];
+  return values.filter((_, i) => min === undefined || min === null || (xs[i] >= min && xs[i] <= max));
+}
+
+// The charts, by container id: made on first use, sized to their box.
+const charts = new Map();
+
+function chart(id, makeOptions) {
+  let entry = charts.get(id);
+  if (entry) return entry;
+  const box = $(id);
+  const width = Math.max(200, box.clientWidth);
+  const height = Math.max(120, box.clientHeight - 42); // the legend's two lines sit below
+  entry = { box, chart: new uPlot({ width, height, ...makeOptions() }, [[]], box), zoomed: false, hover: false };
+  const u = entry.chart;
+  const current = entry;
+  // Dragging zooms in (uPlot's selection), a double click zooms back out.
+  u.over.addEventListener("mouseenter", () => (current.hover = true));
+  u.over.addEventListener("mouseleave", () => {
+    current.hover = false;
+    showLatest(current);
+  });
+  u.over.addEventListener("dblclick", () => {
+    current.zoomed = false;
+    u.setData(u.data, true);
+  });
+  new ResizeObserver(() => {
+    const w = Math.max(200, box.clientWidth);
+    if (Math.abs(w - u.width) > 2) u.setSize({ width: w, height: u.height });
+  }).observe(box);
+  charts.set(id, entry);
+  return entry;
+}
+
+// Off the plot, the legend shows the latest values.
+function showLatest(entry) {
+  const n = entry.chart.data[0].length;
+  if (!entry.hover && n > 0) entry.chart.setLegend({ idx: n - 1 });
+}
+
+function update(entry, data) {
+  const u = entry.chart;
+  u.setData(data, !entry.zoomed);
+  showLatest(entry);
+  entry.box.toggleAttribute("data-empty", data[0].length === 0);
+}
+
+// Options shared by every plot: the step axis, zoom on x, the legend with the step.
+function base(series, scales, axes) {
+  return {
+    scales: { x: { time: false }, ...scales },
+    series: [{ label: "step", value: (_, v) => (v === null || v === undefined ? "–" : String(v)) }, ...series],
+    axes: [{ stroke: "#6b6b70", grid: { stroke: "#eee" }, size: 28 }, ...axes],
+    cursor: { drag: { x: true, y: false, setScale: true } },
+    legend: { live: true },
+    hooks: {
+      setSelect: [(u) => {
+        if (u.select.width > 0) charts.forEach((e) => e.chart === u && (e.zoomed = true));
+      }],
+    },
+  };
+}
+
+const line = (label, stroke, width = 2, extra = {}) => ({ label, stroke, width, value: (_, v) => number(v), points: { show: false }, ...extra });
+const yAxis = (extra = {}) => ({ stroke: "#6b6b70", grid: { stroke: "#eee" }, size: 48, ...extra });
+
 export function drawPlots() {
   const history = runHistory.losses;
   const steps = history.map((h) => h.step);
   const dLoss = history.map((h) => h.dLoss);
   const gLoss = history.map((h) => h.gLoss);
-  const css = getComputedStyle(document.documentElement);
-  const color = (name) => css.getPropertyValue(name).trim();
-  plot($("loss-plot"), steps, [
-    { values: dLoss, color: color("--d"), alpha: 0.25, width: 1 },
-    { values: gLoss, color: color("--g"), alpha: 0.25, width: 1 },
-    { values: smooth(dLoss), color: color("--d"), alpha: 1, width: 2 },
-    { values: smooth(gLoss), color: color("--g"), alpha: 1, width: 2 },
-  ]);
-  plot(
-    $("d-plot"),
-    steps,
-    [
-      { values: history.map((h) => h.dReal), color: color("--real"), alpha: 1, width: 2 },
-      { values: history.map((h) => h.dFake), color: color("--fake"), alpha: 1, width: 2 },
-    ],
-    api.lastStats && api.lastStats.dReal >= 0 && api.lastStats.dReal <= 1 && api.settings &&
-      ["ns", "minimax"].includes(api.settings.loss) ? [0, 1] : null,
+
+  const losses = chart("loss-plot", () =>
+    base(
+      [
+        line("D loss", fade(color("--d"), 0.3), 1),
+        line("G loss", fade(color("--g"), 0.3), 1),
+        line("D (smoothed)", color("--d")),
+        line("G (smoothed)", color("--g")),
+      ],
+      { y: { range: (u) => robustRange([...inView(u, 1), ...inView(u, 2), ...inView(u, 3), ...inView(u, 4)], { floor: api.settings && ["wgan", "hinge"].includes(api.settings.loss) ? -Infinity : 0 }) } },
+      [yAxis()],
+    ),
   );
-  plot($("grad-plot"), steps, [
-    { values: history.map((h) => h.gGrad), color: color("--g"), alpha: 1, width: 1.5 },
-  ], null, null, true);
+  update(losses, [steps, dLoss, gLoss, smooth(dLoss), smooth(gLoss)]);
+
+  // D's mean scores: probabilities for the log losses (0 to 1), raw scores for the others.
+  const probabilities = () => api.settings && ["ns", "minimax"].includes(api.settings.loss);
+  const scores = chart("d-plot", () =>
+    base(
+      [line("D(x) real", color("--real")), line("D(G(z)) fake", color("--fake"))],
+      { y: { range: (u) => (probabilities() ? [0, 1] : robustRange([...inView(u, 1), ...inView(u, 2)])) } },
+      [yAxis()],
+    ),
+  );
+  update(scores, [steps, history.map((h) => h.dReal), history.map((h) => h.dFake)]);
+
+  const gradient = chart("grad-plot", () =>
+    base([line("G's gradient size", color("--g"), 1.5)], { y: { distr: 3 } }, [yAxis()]),
+  );
+  update(gradient, [steps, history.map((h) => (h.gGrad > 0 ? h.gGrad : null))]);
 }
 
-// Plots `series` over steps `xs`; with `panels` ([{ title, series, range, log }]), the canvas is
-// split into side-by-side plots sharing the steps.
-export function plot(canvas, xs, series, fixedRange, panels, log = false) {
-  // Draw at the canvas's displayed size, in device pixels, so lines and labels stay sharp.
-  const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || canvas.width;
-  const height = canvas.clientHeight || canvas.height;
-  if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.fillStyle = "#6b6b70";
-  if (xs.length === 0) {
-    ctx.fillText("Press Train: the curves appear here.", 40, height / 2);
-    return;
-  }
-  const parts = panels || [{ series, range: fixedRange, log }];
-  const w = width / parts.length;
-  parts.forEach((p, i) => plotPanel(ctx, { x: i * w, width: w, height }, xs, p));
+/** The quality history: the classifier score (left, 1 to 10) and FID (right, log scale). */
+export function drawQualityPlot(quality) {
+  const entry = chart("quality-plot", () =>
+    base(
+      [
+        line("classifier score", color("--g"), 2, { scale: "score", points: { show: true, size: 5 } }),
+        line("FID", color("--d"), 2, { scale: "fid", points: { show: true, size: 5 } }),
+      ],
+      { score: { range: [1, 10] }, fid: { distr: 3 } },
+      [yAxis({ scale: "score" }), yAxis({ scale: "fid", side: 1, grid: { show: false } })],
+    ),
+  );
+  update(entry, [quality.map((m) => m.step), quality.map((m) => m.classifierScore), quality.map((m) => (m.fid > 0 ? m.fid : null))]);
 }
 
-function plotPanel(ctx, box, xs, { title, series, range, log }) {
-  const pad = { left: 40, right: 8, top: title ? 18 : 8, bottom: 20 };
-  const { width, height } = box;
-  const t = log ? (v) => Math.log10(Math.max(v, 1e-9)) : (v) => v;
-  const finite = series.flatMap((s) => s.values).filter(Number.isFinite).map(t);
-  let [lo, hi] = range ? range.map(t) : [Math.min(log ? Infinity : 0, ...finite), Math.max(...finite, 1e-3)];
-  if (log) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
-  if (!(hi - lo >= 1e-6)) hi = lo + 1;
-  const x0 = xs[0];
-  const x1 = Math.max(xs[xs.length - 1], x0 + 1);
-  const px = (x) => box.x + pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
-  const py = (y) => height - pad.bottom - ((y - lo) / (hi - lo)) * (height - pad.top - pad.bottom);
-  if (title) ctx.fillText(title, box.x + pad.left, 12);
-  ctx.strokeStyle = "#ddd";
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const y of [lo, (lo + hi) / 2, hi]) {
-    ctx.moveTo(box.x + pad.left, py(y));
-    ctx.lineTo(box.x + width - pad.right, py(y));
-    const label = log ? (y >= 0 ? String(Math.round(10 ** y)) : `1e${Math.round(y)}`) : y.toFixed(2);
-    ctx.fillText(label, box.x + 2, py(y) + 4);
-  }
-  ctx.stroke();
-  ctx.fillText(`step ${x0}`, box.x + pad.left, height - 4);
-  const last = `step ${xs[xs.length - 1]}`;
-  ctx.fillText(last, box.x + width - pad.right - ctx.measureText(last).width, height - 4);
-  for (const s of series) {
-    ctx.strokeStyle = s.color;
-    ctx.fillStyle = s.color;
-    ctx.globalAlpha = s.alpha;
-    ctx.lineWidth = s.width;
-    ctx.beginPath();
-    s.values.forEach((v, i) => {
-      const y = py(Math.min(hi, Math.max(lo, t(v))));
-      if (i === 0) ctx.moveTo(px(xs[i]), y);
-      else ctx.lineTo(px(xs[i]), y);
-    });
-    ctx.stroke();
-    // Measurements are few: mark each one.
-    if (s.values.length < 200) {
-      s.values.forEach((v, i) => {
-        ctx.fillRect(px(xs[i]) - 1.5, py(Math.min(hi, Math.max(lo, t(v)))) - 1.5, 3, 3);
-      });
-    }
-    ctx.fillStyle = "#6b6b70";
-  }
-  ctx.globalAlpha = 1;
+/** A plot's step range in view (for the tests): { min, max, zoomed }, or null before it is drawn. */
+export function plotView(id) {
+  const entry = charts.get(id);
+  if (!entry) return null;
+  return { min: entry.chart.scales.x.min, max: entry.chart.scales.x.max, zoomed: entry.zoomed };
 }

@@ -4,7 +4,7 @@
 
 import { api, session, call, $, setStatus, fetchBytes } from "./page.js";
 import { runHistory } from "./history.js";
-import { plot } from "./plots.js";
+import { drawQualityPlot } from "./plots.js";
 
 // The measuring classifier: loaded after the first training step, so it never delays it.
 const CLASSIFIER = "models/classifier.ganvas";
@@ -144,23 +144,8 @@ function judgeCollapse(m) {
   if (collapseRun.off >= COLLAPSE_OFF) api.collapseWarning = false;
 }
 
-
 export function drawQuality() {
-  const css = getComputedStyle(document.documentElement);
-  const quality = runHistory.quality;
-  const steps = quality.map((m) => m.step);
-  plot($("quality-plot"), steps, [], null, [
-    {
-      title: "classifier score",
-      series: [{ values: quality.map((m) => m.classifierScore), color: css.getPropertyValue("--g").trim(), alpha: 1, width: 2 }],
-      range: [1, 10],
-    },
-    {
-      title: "FID (log scale)",
-      series: [{ values: quality.map((m) => m.fid), color: css.getPropertyValue("--d").trim(), alpha: 1, width: 2 }],
-      log: true,
-    },
-  ]);
+  drawQualityPlot(runHistory.quality);
   drawHistogram(api.metrics);
   const m = api.metrics;
   if (!m) {

@@ -10,5 +10,6 @@ interface Window {
     on: typeof import("./page.js").on;
     persist: typeof import("./autosave.js").persist;
     call: typeof import("./page.js").call;
+    plotView: typeof import("./plots.js").plotView;
   };
 }

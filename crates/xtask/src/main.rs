@@ -73,6 +73,8 @@ pub fn sh(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
 /// first where they are missing.
 pub fn dist(root: &Path) -> Result<PathBuf, String> {
     tools::ensure_web_tools(root)?;
+    // The page serves uPlot from web/vendor/, copied from the pinned npm package.
+    tools::ensure_node_packages(root)?;
     // Trunk runs offline (it must not download tools), so cargo needs every crate here first.
     sh(root, "cargo", &["fetch"])?;
     sh(root, "trunk", &["build", "--release"])?;

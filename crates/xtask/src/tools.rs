@@ -134,10 +134,12 @@ pub fn ensure_browser_tools(root: &Path) -> Result<(), String> {
     ensure_node_packages(root)
 }
 
-/// The npm packages pinned in tests/package.json (Playwright core, axe-core, TypeScript, ESLint),
-/// installed by `npm ci` when any of them is missing.
+/// The npm packages pinned in tests/package.json (uPlot for the page's plots; Playwright core,
+/// axe-core, TypeScript, ESLint for the tests), installed by `npm ci` when any of them is missing;
+/// then uPlot is copied to `web/vendor/`, from where the site serves it.
 pub fn ensure_node_packages(root: &Path) -> Result<(), String> {
-    const PACKAGES: [&str; 6] = [
+    const PACKAGES: [&str; 7] = [
+        "uplot",
         "playwright-core",
         "axe-core",
         "typescript",
@@ -152,6 +154,27 @@ pub fn ensure_node_packages(root: &Path) -> Result<(), String> {
             "npm",
             &["ci", "--no-audit", "--no-fund"],
         )?;
+    }
+    vendor_uplot(root)
+}
+
+/// uPlot's module, its types and its styles, as the page imports them (`web/plots.js`).
+fn vendor_uplot(root: &Path) -> Result<(), String> {
+    let from = root.join("tests/node_modules/uplot/dist");
+    let to = root.join("web/vendor");
+    std::fs::create_dir_all(&to).map_err(|e| format!("cannot create web/vendor: {e}"))?;
+    for (source, target) in [
+        ("uPlot.esm.js", "uplot.js"),
+        ("uPlot.d.ts", "uplot.d.ts"),
+        ("uPlot.min.css", "uplot.css"),
+    ] {
+        let bytes = std::fs::read(from.join(source))
+            .map_err(|e| format!("cannot read uplot's {source}: {e}"))?;
+        let path = to.join(target);
+        if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            std::fs::write(&path, bytes)
+                .map_err(|e| format!("cannot write web/vendor/{target}: {e}"))?;
+        }
     }
     Ok(())
 }
