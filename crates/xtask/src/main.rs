@@ -50,10 +50,16 @@ fn workspace_root() -> PathBuf {
 /// Runs a command in `dir`, echoing it and the seconds it took (CI's log then shows where a cold
 /// run spends its time); a non-zero exit is an error naming the command.
 pub fn sh(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    sh_env(dir, program, args, &[])
+}
+
+/// [`sh`] with environment variables set for the command.
+pub fn sh_env(dir: &Path, program: &str, args: &[&str], env: &Env) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
     let started = std::time::Instant::now();
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
@@ -69,15 +75,23 @@ pub fn sh(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Environment variables for a command.
+pub type Env = [(&'static str, String)];
+
 /// Builds the site into `dist/` with Trunk (release profile `wasm-release`), installing the tools
 /// first where they are missing.
 pub fn dist(root: &Path) -> Result<PathBuf, String> {
+    dist_env(root, &[])
+}
+
+/// [`dist`], with `env` set for Trunk (and so for its cargo build).
+fn dist_env(root: &Path, env: &Env) -> Result<PathBuf, String> {
     tools::ensure_web_tools(root)?;
     // The page serves uPlot from web/vendor/, copied from the pinned npm package.
     tools::ensure_node_packages(root)?;
     // Trunk runs offline (it must not download tools), so cargo needs every crate here first.
     sh(root, "cargo", &["fetch"])?;
-    sh(root, "trunk", &["build", "--release"])?;
+    sh_env(root, "trunk", &["build", "--release"], env)?;
     let dist = root.join("dist");
     let wasm = std::fs::read_dir(&dist)
         .map_err(|e| format!("no dist/: {e}"))?
@@ -153,13 +167,22 @@ fn quick_test(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The full suite (CI). Clippy's lints run inside the builds the tests need, not in check builds
+/// of their own: a cold run then compiles the dependencies once natively and once for wasm, not
+/// twice each (the lints and `-D warnings` are the same as `cargo clippy`'s, see
+/// `tools::clippy_env`).
 fn test(root: &Path) -> Result<(), String> {
-    lint(root)?;
+    tools::ensure_web_tools(root)?;
+    sh(root, "cargo", &["fmt", "--all", "--", "--check"])?;
+    tools::check_js(root)?;
     tools::check_no_autotune(root)?;
-    sh(root, "cargo", &["test", "--workspace"])?;
-    dist(root)?;
+    let clippy = tools::clippy_env(root)?;
+    // Every target the workspace has (libraries, binaries, tests; it has no benches or examples).
+    sh_env(root, "cargo", &["test", "--workspace"], &clippy)?;
+    // ganvas-web and ganvas-core linted for wasm32, as the release build compiles them.
+    dist_env(root, &clippy)?;
     tools::ensure_browser_tools(root)?;
-    tools::check_wgpu_backend(root)?;
+    tools::check_wgpu_backend(root, &clippy)?;
     let server = serve::Server::start(&root.join("dist"), 0)?;
     eprintln!("serving dist/ at {} for the browser tests", server.url());
     node(

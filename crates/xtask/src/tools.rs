@@ -203,13 +203,30 @@ pub fn check_js(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// What `cargo clippy -- -D warnings` sets for the compiler, to lint the workspace's crates during
+/// an ordinary build: clippy-driver as the workspace's compiler wrapper, and its arguments.
+/// Dependencies are compiled as usual (cargo applies the wrapper to workspace members only).
+pub fn clippy_env(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
+    let driver = output(root, "rustup", &["which", "clippy-driver"])
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .ok_or("clippy-driver not found: rustup component add clippy")?;
+    Ok(vec![
+        ("RUSTC_WORKSPACE_WRAPPER", driver),
+        (
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__".into(),
+        ),
+    ])
+}
+
 /// Debian's Chromium ships SwiftShader, a Vulkan driver that runs on the CPU; the browser tests use
 /// it for WebGPU, and it lets a machine without a GPU run the CLI's `--backend wgpu` too.
 const SWIFTSHADER_DIR: &str = "/usr/lib/chromium";
 
 /// The CLI's `--backend wgpu` trains, measures and writes a checkpoint on a real wgpu device
 /// (SwiftShader's Vulkan: the code path a GPU takes, at no GPU's speed). Needs Chromium installed.
-pub fn check_wgpu_backend(root: &Path) -> Result<(), String> {
+pub fn check_wgpu_backend(root: &Path, env: &crate::Env) -> Result<(), String> {
     let icd = Path::new(SWIFTSHADER_DIR).join("vk_swiftshader_icd.json");
     if !icd.exists() {
         return Err(format!(
@@ -242,6 +259,7 @@ pub fn check_wgpu_backend(root: &Path) -> Result<(), String> {
         eprintln!("$ cargo {} (on SwiftShader)", full.join(" "));
         let run = Command::new("cargo")
             .args(&full)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(root)
             .env("VK_ICD_FILENAMES", &icd)
             .env("LD_LIBRARY_PATH", SWIFTSHADER_DIR)
