@@ -130,9 +130,41 @@ test("pretrained=1 starts from the preset's shipped model; a preset without one 
 
     await page.goto(new URL("?backend=cpu&again=1#preset=saturating&pretrained=1", page.url()).href);
     await waitReady(page);
-    assert.match(await page.textContent("#status"), /Ignored pretrained=1: no pretrained model ships for the "saturating" preset \(only for conditional, dcgan\)/);
+    assert.match(await page.textContent("#status"), /Ignored pretrained=1: no pretrained model ships for the "saturating" preset \(only for conditional, dcgan, seed-gan\)/);
     assert.equal(await page.evaluate(() => window.ganvas.step), 0);
     assert.ok(!(await page.evaluate(() => location.hash)).includes("pretrained"));
+    // Without a model, no offer to start from one.
+    assert.equal(await page.isVisible("#start-trained"), false);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the page offers to start from a trained model where the preset ships one, and trains on from it", async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, log } = await open(browser, "?backend=cpu");
+    await waitReady(page);
+    const shipped = await page.evaluate(async () => (await fetch("models/pretrained.json")).json());
+    // The default preset, the seed GAN, ships one: the offer is in view, with its steps.
+    const steps = shipped["seed-gan"].steps;
+    await page.waitForSelector("#start-trained:not([hidden])", { timeout: 30_000 });
+    assert.equal(await page.textContent("#start-trained"), `Start from a trained model (${steps.toLocaleString("en")} steps)`);
+    await page.click("#start-trained");
+    await page.waitForFunction(() => /Starting from the pretrained "seed-gan" model/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
+    assert.deepEqual(await page.evaluate(() => ({ step: window.ganvas.step, preset: window.ganvas.preset })), { step: steps, preset: "seed-gan" });
+    assert.match(await page.evaluate(() => location.hash), /pretrained=1/, "the link says so");
+    await page.click("#train");
+    await page.waitForFunction((s) => window.ganvas.step >= s + 3, steps, { timeout: 120_000 });
+    await page.click("#train");
+    // Another preset: DCGAN ships one too; "Mode collapse" does not.
+    await page.click("#preset-dcgan");
+    await page.waitForFunction(() => window.ganvas.preset === "dcgan" && window.ganvas.step === 0, null, { timeout: 60_000 });
+    await page.waitForSelector("#start-trained:not([hidden])", { timeout: 30_000 });
+    await page.click("#preset-mode-collapse");
+    await page.waitForFunction(() => window.ganvas.preset === "mode-collapse", null, { timeout: 60_000 });
+    await page.waitForSelector("#start-trained", { state: "hidden", timeout: 30_000 });
+    assert.deepEqual(log.errors, []);
   } finally {
     await browser.close();
   }
