@@ -15,24 +15,14 @@ use std::sync::OnceLock;
 
 use burn::prelude::*;
 use ganvas_core::checkpoint::GanvasFile;
-use ganvas_core::data::Mnist;
 use ganvas_core::model::ModelConfig;
 use ganvas_core::resume::{RunHistory, SavedRun};
 use ganvas_core::train::{TrainConfig, Trainer};
 use libfuzzer_sys::fuzz_target;
 
-/// 40 images in the raw IDX format (the loader takes IDX ungzipped too), labelled 0 to 9.
-fn data() -> &'static Mnist {
-    static DATA: OnceLock<Mnist> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let header = |words: &[u32]| words.iter().flat_map(|w| w.to_be_bytes()).collect::<Vec<u8>>();
-        let mut images = header(&[0x0803, 40, 28, 28]);
-        images.extend((0..40 * 784).map(|i| (i * 31 % 251) as u8));
-        let mut labels = header(&[0x0801, 40]);
-        labels.extend((0..40u8).map(|i| i % 10));
-        Mnist::from_idx_gz(&images, &labels).expect("a valid IDX pair")
-    })
-}
+#[path = "tiny_run.rs"]
+mod tiny_run;
+use tiny_run::{data, small_enough};
 
 /// A full checkpoint (networks, both optimizers, random streams, history) of a tiny run after two
 /// steps, decoded into its container.
@@ -101,11 +91,7 @@ fuzz_target!(|input: &[u8]| {
     let Ok(saved) = SavedRun::parse(&bytes) else {
         return;
     };
-    // The widths a file may ask for are bounded (2048), but a full network of that size takes
-    // long to build: the fuzzer explores the loader's checks on small ones.
-    let model = &saved.config.model;
-    let widths = model.generator_hidden.iter().chain(&model.discriminator_hidden);
-    if widths.copied().max().unwrap_or(0) > 64 || model.latent_dim > 64 || saved.config.batch_size > 64 {
+    if !small_enough(&saved) {
         return;
     }
     if let Ok(mut trainer) = saved.into_trainer(&Device::flex(), data()) {
