@@ -192,19 +192,8 @@ impl Dataset {
     /// Names of its ten classes.
     pub fn classes(self) -> [&'static str; 10] {
         match self {
-            Dataset::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-            Dataset::Fashion => [
-                "T-shirt/top",
-                "Trouser",
-                "Pullover",
-                "Dress",
-                "Coat",
-                "Sandal",
-                "Shirt",
-                "Sneaker",
-                "Bag",
-                "Ankle boot",
-            ],
+            Dataset::Mnist => crate::class_names::MNIST_CLASSES,
+            Dataset::Fashion => crate::class_names::FASHION_CLASSES,
         }
     }
 

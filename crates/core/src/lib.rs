@@ -2,6 +2,7 @@
 
 pub mod adam;
 pub mod checkpoint;
+pub mod class_names;
 pub mod classifier;
 pub mod classifier_file;
 pub mod data;

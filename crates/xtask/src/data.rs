@@ -72,19 +72,11 @@ const FASHION_SOURCES: [(&str, &str); 2] = [
         "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
     ),
 ];
-/// Fashion-MNIST's labels 0-9, from the dataset's README.
-pub const FASHION_CLASSES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
+// The class names, from the file ganvas-core uses (xtask does not depend on burn).
+#[path = "../../core/src/class_names.rs"]
+#[allow(dead_code)] // the digits' names are ganvas-core's alone
+mod class_names;
+use class_names::FASHION_CLASSES;
 
 /// One image: its class and its index among that class's images in source order.
 type ImageId = (u8, usize);
