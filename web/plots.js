@@ -57,6 +57,9 @@ function chart(id, makeOptions) {
   entry = { box, chart: new uPlot({ width, height, ...makeOptions() }, [[]], box), zoomed: false, hover: false };
   const u = entry.chart;
   const current = entry;
+  // The drawing itself, for screen readers: the plot's name (its values are in the legend's table).
+  u.ctx.canvas.setAttribute("role", "img");
+  u.ctx.canvas.setAttribute("aria-label", `${box.getAttribute("aria-label")}; the legend below lists the values`);
   // Dragging zooms in (uPlot's selection), a double click zooms back out.
   u.over.addEventListener("mouseenter", () => (current.hover = true));
   u.over.addEventListener("mouseleave", () => {

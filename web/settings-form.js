@@ -198,8 +198,9 @@ const startTrained = serial(async (id) => {
   if (!p) return;
   if (!samePreset(p)) await applyPreset(id);
   const note = await startPretrained(id);
-  setStatus(api.link.pretrained ? `${note} Press Train to go on training it.` : note, !api.link.pretrained);
   markPreset();
+  await updateLink(); // the link says pretrained=1 before the status says it started
+  setStatus(api.link.pretrained ? `${note} Press Train to go on training it.` : note, !api.link.pretrained);
 });
 
 // Shows "Start from a trained model" where the preset in use ships one.
