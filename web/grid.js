@@ -144,7 +144,7 @@ async function showNeighbours(index) {
   heading.textContent =
     "Its 5 nearest training digits (pixel distance; \"typical\" is the median distance from a real unseen digit to its nearest training digit):";
   $("neighbours").replaceChildren(chosen, heading, list, verdict);
-  showPanel("neighbours");
+  showPanel("copy-check");
 }
 
 // One 28x28 digit (the `n`th of `pixels`) on its own canvas, scaled up by CSS.
