@@ -96,7 +96,8 @@ function base(series, scales, axes) {
   return {
     scales: { x: { time: false }, ...scales },
     series: [{ label: "step", value: (_, v) => (v === null || v === undefined ? "–" : String(v)) }, ...series],
-    axes: [{ stroke: "#6b6b70", grid: { stroke: "#eee" }, size: 28 }, ...axes],
+    // Steps are whole numbers: ticks at 1, 2, 5, 10, 20, 50... apart.
+    axes: [{ stroke: "#6b6b70", grid: { stroke: "#eee" }, size: 28, incrs: STEP_TICKS }, ...axes],
     cursor: { drag: { x: true, y: false, setScale: true } },
     legend: { live: true },
     hooks: {
@@ -107,6 +108,7 @@ function base(series, scales, axes) {
   };
 }
 
+const STEP_TICKS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1000, 10000, 100000].map((p) => m * p)).sort((a, b) => a - b);
 const line = (label, stroke, width = 2, extra = {}) => ({ label, stroke, width, value: (_, v) => number(v), points: { show: false }, ...extra });
 const yAxis = (extra = {}) => ({ stroke: "#6b6b70", grid: { stroke: "#eee" }, size: 48, ...extra });
 
