@@ -73,8 +73,11 @@ pub struct Ganvas {
     pub(crate) evaluator: RefCell<Option<(Rc<Evaluator>, Rc<Mnist>)>>,
 }
 
-/// Reads tensors in one transaction (without autodiff) as flat f32 vectors. CPU-GPU sync point.
-pub(crate) async fn read_all(tensors: Vec<Tensor<1>>) -> Result<Vec<Vec<f32>>, JsValue> {
+/// Reads `N` tensors in one transaction (without autodiff) as flat f32 vectors, in order.
+/// CPU-GPU sync point.
+pub(crate) async fn read_all<const N: usize>(
+    tensors: [Tensor<1>; N],
+) -> Result<[Vec<f32>; N], JsValue> {
     let mut t = burn::tensor::Transaction::default();
     for tensor in tensors {
         t = t.register(tensor.inner());
@@ -83,10 +86,13 @@ pub(crate) async fn read_all(tensors: Vec<Tensor<1>>) -> Result<Vec<Vec<f32>>, J
         .execute_async()
         .await
         .map_err(|e| JsError::new(&format!("reading from the device failed: {e:?}")))?;
-    Ok(data
+    let vectors: Vec<Vec<f32>> = data
         .into_iter()
         .map(|d| d.try_to_vec::<f32>().unwrap_or_default())
-        .collect())
+        .collect();
+    Ok(vectors.try_into().map_err(|_| {
+        JsError::new("the device returned another number of tensors than asked for")
+    })?)
 }
 
 /// A data set's two gzipped IDX files, decoded.

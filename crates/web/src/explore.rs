@@ -25,10 +25,7 @@ impl Ganvas {
     pub fn fixed_latents(&self) -> Promise {
         let z = self.session.borrow().fixed_noise.z.clone();
         future_to_promise(async move {
-            let [z]: [Vec<f32>; 1] = read_all(vec![flat(z)])
-                .await?
-                .try_into()
-                .map_err(|_| JsError::new("unexpected latent data"))?;
+            let [z] = read_all([flat(z)]).await?;
             Ok(floats(&z).into())
         })
     }
@@ -58,10 +55,7 @@ impl Ganvas {
             labels,
         });
         Ok(future_to_promise(async move {
-            let [pixels]: [Vec<f32>; 1] = read_all(vec![flat(images)])
-                .await?
-                .try_into()
-                .map_err(|_| JsError::new("unexpected image data"))?;
+            let [pixels] = read_all([flat(images)]).await?;
             Ok(floats(&pixels).into())
         }))
     }
@@ -108,10 +102,7 @@ impl Ganvas {
                     t.config.loss.has_probabilities(),
                 )
             };
-            let [score]: [Vec<f32>; 1] = read_all(vec![score])
-                .await?
-                .try_into()
-                .map_err(|_| JsError::new("unexpected score data"))?;
+            let [score] = read_all([score]).await?;
             Ok(to_js(&Probe {
                 realness: score.first().copied().unwrap_or(f32::NAN),
                 probabilities,

@@ -31,7 +31,7 @@ impl Ganvas {
             (view, t.step, t.d_updates, t.config.loss.has_probabilities())
         };
         future_to_promise(async move {
-            let [loss, d_real, d_fake, real, fake, rb, ra, fb, fa]: [Vec<f32>; 9] = read_all(vec![
+            let [loss, d_real, d_fake, real, fake, rb, ra, fb, fa] = read_all([
                 view.stats.d_loss,
                 view.stats.d_real,
                 view.stats.d_fake,
@@ -42,9 +42,7 @@ impl Ganvas {
                 view.fake_before,
                 view.fake_after,
             ])
-            .await?
-            .try_into()
-            .map_err(|_| JsError::new("unexpected step data"))?;
+            .await?;
             Ok(to_js(&DiscriminatorStep {
                 step: step as f64,
                 d_updates: d_updates as f64,
@@ -73,7 +71,7 @@ impl Ganvas {
             (view, t.step, t.d_updates, t.config.loss.has_probabilities())
         };
         future_to_promise(async move {
-            let [loss, grad, before, after, sb, sa]: [Vec<f32>; 6] = read_all(vec![
+            let [loss, grad, before, after, sb, sa] = read_all([
                 view.stats.g_loss,
                 view.stats.g_grad,
                 flat(view.before),
@@ -81,9 +79,7 @@ impl Ganvas {
                 view.score_before,
                 view.score_after,
             ])
-            .await?
-            .try_into()
-            .map_err(|_| JsError::new("unexpected step data"))?;
+            .await?;
             Ok(to_js(&GeneratorStep {
                 step: step as f64,
                 d_updates: d_updates as f64,
