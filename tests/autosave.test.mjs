@@ -1,11 +1,12 @@
 // End-to-end: the run is never lost. The page keeps a fresh copy of the run in memory while it
 // trains and writes it to IndexedDB every 30 s, on Pause, when the tab is hidden and when the page
-// is left; the next visit offers "Resume run" at that step. Reload while training, pause then
-// reload, close the tab and open the page again; Start fresh forgets the kept run; a hidden tab
-// pauses.
+// is left, with the steps trained since the copy; the next visit offers "Resume run" at the step
+// the page had reached, and Resume trains those steps again from the copy. Reload while training,
+// pause then reload, close the tab and open the page again; Start fresh forgets the kept run; a
+// hidden tab pauses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SITE, fullSteps, launch, open, waitReady } from "./browser.mjs";
+import { SITE, fullSteps, launch, open, waitReady, watchState, states } from "./browser.mjs";
 
 const statusText = (page) => page.textContent("#status");
 const LINK = "?backend=cpu#batch=16&seed=9&autostart=1";
@@ -33,10 +34,21 @@ const unwritten = (page) =>
 const held = (page) =>
   page.evaluate(() => ({ step: window.ganvas.step, kept: window.ganvas.lastGood, chunk: window.ganvas.chunk }));
 
-test("a reload while training offers the step reached; Resume continues it; Start fresh forgets it", async () => {
+// Notes the page's step when it is left (pagehide), where the next visit can read it.
+const noteStepAtLeave = (page) =>
+  page.evaluate(() =>
+    window.addEventListener("pagehide", () => localStorage.setItem("stepAtLeave", String(window.ganvas.step))),
+  );
+const stepAtLeave = async (page) => Number(await page.evaluate(() => localStorage.getItem("stepAtLeave")));
+
+// The sample grid's pixels (the generator on the run's fixed latents), as numbers.
+const samplePixels = async (page) => page.evaluate(async () => Array.from(await window.ganvasTest.call("samples", {})));
+
+test("a reload while training offers the step reached; Resume brings back that run, bit for bit; Start fresh forgets it", async () => {
   const browser = await launch({ webgpu: false });
   try {
     const { page, log } = await open(browser, LINK);
+    await noteStepAtLeave(page);
     await waitReady(page);
     // 15 s of training (the first chunk's copy is written at once, the next ones every 30 s).
     await page.waitForFunction(() => window.ganvas.running && window.ganvas.step >= 1, null, { timeout: 120_000 });
@@ -46,21 +58,37 @@ test("a reload while training offers the step reached; Resume continues it; Star
     assert.ok(before.kept && before.kept.step > 1, "a copy of the run is kept in memory");
     await page.reload();
     const offered = await offeredStep(page);
-    // The copy written on leave is the one in memory at the reload (or a later one).
-    assert.ok(offered >= before.kept.step, `offered step ${offered}, kept in memory ${before.kept.step}`);
-    console.log(`# reload at step ~${before.step}: offered ${offered}, chunk ${before.chunk} steps, a copy takes ${before.kept.ms.toFixed(0)} ms`);
+    // The step the page had reached when it was left: the worker was at most a chunk ahead.
+    const left = await stepAtLeave(page);
+    const { replay } = await page.evaluate(() => window.ganvasTest.persist.offered);
+    assert.equal(offered, left, `offered step ${offered}, the page was at step ${left} when it was left`);
+    console.log(`# reload at step ${left}: offered ${offered} (a copy at step ${offered - replay} and ${replay} steps to train again), chunk ${before.chunk} steps, a copy takes ${before.kept.ms.toFixed(0)} ms`);
 
+    await watchState(page);
     await page.click("#resume-run");
     await page.waitForFunction(() => /Resumed the run|could not be resumed/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
     assert.match(await statusText(page), new RegExp(`Resumed the run at step ${offered}\\.`));
+    const seen = await states(page);
+    for (const word of ["loading a run", ...(replay > 0 ? ["resuming"] : [])]) assert.ok(seen.includes(word), `#state showed "${word}": ${seen.join(", ")}`);
+    assert.equal(seen.at(-1), "paused");
     assert.equal(await page.evaluate(() => window.ganvas.step), offered);
     assert.ok((await page.evaluate(() => window.ganvasTest.history().length)) > 0, "with its history");
+    const resumed = await samplePixels(page);
     await fullSteps(page, 1);
 
     // Start fresh: the kept run is deleted, and the next visit offers nothing. (This visit's link
-    // does not autostart: a run that trains is kept again.)
+    // does not autostart: a run that trains is kept again.) Its fresh run, trained to the resumed
+    // step without a break, is the resumed run bit for bit: the copy plus the steps trained again
+    // are the run as it was (the CPU backend in wasm computes the same everywhere).
     await page.goto(new URL("?backend=cpu&visit=2#batch=16&seed=9", SITE).href);
     await offeredStep(page);
+    for (let done = 0; done < offered; done += 64) {
+      await page.evaluate((n) => window.ganvasTest.call("trainSteps", { n }), Math.min(64, offered - done));
+    }
+    const unbroken = await samplePixels(page);
+    assert.equal(unbroken.length, resumed.length);
+    const differ = unbroken.filter((x, i) => x !== resumed[i]).length;
+    assert.equal(differ, 0, `the resumed run's samples differ from the unbroken run's in ${differ} of ${resumed.length} pixels`);
     await page.click("#start-fresh");
     await page.waitForFunction(() => /kept run is deleted/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
     await page.reload();
@@ -112,13 +140,21 @@ test("Pause, then reload: the paused step is offered; a hidden tab pauses and ke
   }
 });
 
-test("closing the tab while training, then opening the page again, offers the step at close", async () => {
+test("closing the tab while training, after a live setting changed, then opening the page again, offers the step at close", async () => {
   const browser = await launch({ webgpu: false });
   try {
     const { page, log } = await open(browser, LINK);
+    await noteStepAtLeave(page);
     await waitReady(page);
     await page.waitForFunction(() => window.ganvas.running && window.ganvas.step >= 1, null, { timeout: 120_000 });
     await unwritten(page);
+    // A live setting: the copy before it cannot be trained on to the present, so the run is copied
+    // again at once; the tab is closed a few chunks after that copy.
+    await page.fill("#set-lrD", "0.0003");
+    await page.dispatchEvent("#set-lrD", "change");
+    await page.waitForFunction(() => /applied to the running networks/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
+    const changedAt = await page.evaluate(() => window.ganvas.step);
+    await page.waitForFunction((s) => window.ganvas.lastGood.step >= s && window.ganvas.step > window.ganvas.lastGood.step, changedAt, { timeout: 60_000, polling: 50 });
     const before = await held(page);
     assert.deepEqual(log.errors, []);
     // As a person closes a tab: the page's unload handlers run (Playwright's plain close skips them).
@@ -127,8 +163,11 @@ test("closing the tab while training, then opening the page again, offers the st
     await closed;
     const { page: again } = await open(browser, "?backend=cpu");
     const offered = await offeredStep(again);
-    assert.ok(offered >= before.kept.step, `offered step ${offered}, kept in memory ${before.kept.step}`);
-    console.log(`# closed at step ~${before.step}: offered ${offered}, chunk ${before.chunk} steps, a copy takes ${before.kept.ms.toFixed(0)} ms`);
+    const left = await stepAtLeave(again);
+    assert.equal(offered, left, `offered step ${offered}, the page was at step ${left} when it was closed`);
+    const { replay } = await again.evaluate(() => window.ganvasTest.persist.offered);
+    assert.ok(replay > 0, "the steps since the copy are kept as steps to train again");
+    console.log(`# closed at step ${left}: offered ${offered} (a copy at step ${offered - replay} and ${replay} steps to train again), chunk ${before.chunk} steps, a copy takes ${before.kept.ms.toFixed(0)} ms`);
   } finally {
     await browser.close();
   }

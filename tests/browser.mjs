@@ -56,6 +56,19 @@ export async function waitReady(page, timeout = 300_000) {
 }
 
 /**
+ * Records every word the page's #state shows from now on; `states(page)` returns them in order
+ * (a word shown for a moment is caught too: the record is kept on each change).
+ */
+export async function watchState(page) {
+  await page.evaluate(() => {
+    const el = document.getElementById("state");
+    window.__states = [el.textContent];
+    new MutationObserver(() => window.__states.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+}
+export const states = (page) => page.evaluate(() => window.__states);
+
+/**
  * Presses "Full step" `n` times, each time waiting for the step to count up, then returns the
  * page's loss history as rows of [step, dLoss, gLoss, dReal, dFake].
  */

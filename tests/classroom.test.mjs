@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { launch, open, waitReady } from "./browser.mjs";
+import { launch, open, waitReady, watchState, states } from "./browser.mjs";
 
 const OUT = new URL("./output/", import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -76,6 +76,7 @@ test("settings: live changes apply, structural ones restart and say so, bad valu
     await waitReady(page);
     await page.click("#train");
     await page.waitForFunction(() => window.ganvas.step >= 5, null, { timeout: 60_000 });
+    await watchState(page);
     // A learning rate applies live: the step count keeps going.
     await page.fill("#set-lrG", "0.0005");
     await page.dispatchEvent("#set-lrG", "change");
@@ -90,6 +91,9 @@ test("settings: live changes apply, structural ones restart and say so, bad valu
     assert.equal((await state(page)).latentDim, 32);
     assert.equal((await state(page)).step, 0);
     assert.match(await page.textContent("#status"), /restarted at step 0/);
+    const seen = await states(page);
+    assert.ok(seen.includes("restarting"), `#state said so while it restarted: ${seen.join(", ")}`);
+    assert.notEqual(seen.at(-1), "restarting");
     // An out-of-range value is refused with a message, and the field shows the value in use.
     await page.fill("#set-batchSize", "5000");
     await page.dispatchEvent("#set-batchSize", "change");

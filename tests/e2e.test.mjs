@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { launch, open, waitReady, startFrames, stopFrames, percentile, SITE } from "./browser.mjs";
+import { launch, open, waitReady, startFrames, stopFrames, percentile, SITE, watchState, states } from "./browser.mjs";
 
 const OUT = new URL("./output/", import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -29,6 +29,7 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot, measure
 
   const samplesBefore = await canvasPixels(page, "samples");
   assert.ok(inked(await canvasPixels(page, "real")), "the real digits are drawn");
+  await watchState(page);
   await startFrames(page);
   const t0 = Date.now();
   await page.click("#train");
@@ -65,6 +66,12 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot, measure
   assert.equal(await page.evaluate(() => window.ganvas.step), paused, "Pause stops training");
   assert.match(await page.textContent("#train"), /Train/);
   assert.match(await page.textContent("#status"), /^Paused/, "the status says so");
+  // The state beside the status followed: ready, training, measuring (training waits for it), paused.
+  const seen = await states(page);
+  assert.equal(seen[0], "ready");
+  for (const word of ["training", "measuring"]) assert.ok(seen.includes(word), `#state showed "${word}": ${seen.join(", ")}`);
+  assert.equal(seen.at(-1), "paused");
+  assert.equal(await page.textContent("#state"), "paused");
 
   await page.screenshot({ path: `${OUT}${shot}`, fullPage: true });
   const site = new URL(SITE);

@@ -6,9 +6,11 @@
 // bytes from then on), so the write on leave is one small transaction, on a connection opened at
 // start, that stores a reference to the latest Blob.
 
-import { api, $, setStatus, on } from "./page.js";
+import { api, session, $, setStatus, on, whileDoing } from "./page.js";
 import { loadRun } from "./run.js";
 import { snapshot } from "./recovery.js";
+import { trainAgain } from "./training.js";
+import { drawSamples } from "./grid.js";
 
 const DB_NAME = "ganvas";
 const STORE = "runs";
@@ -89,32 +91,45 @@ function storageMessage(error) {
 }
 
 let latest = null; // the latest copy: { blob, meta }
-let writtenStep = null; // the step of the copy last handed to IndexedDB
+let writtenStep = null; // the step reached by the record last handed to IndexedDB
 let writtenAt = -Infinity; // performance.now() of that write
 // Until the kept run has been read, and while "Resume run" is on offer, the kept run is not
 // overwritten: this visit's copies wait (the latest one is written once the offer is answered).
 let checking = true;
 let offered = null;
 
-// What IndexedDB keeps: the copy (a Blob) and what the offer on the next visit says of it.
-const recordOf = ({ blob, meta }) => ({ blob, step: meta.step, preset: meta.preset, savedAt: Date.now() });
+// What IndexedDB keeps: the copy (a Blob) at its step, the training steps that bring it to the
+// step the page had reached (`replay`, see stepsSince) and what the offer on the next visit says.
+const recordOf = ({ blob, meta }, replay = 0) => ({ blob, step: meta.step, replay, preset: meta.preset, savedAt: Date.now() });
+// The step a record brings the run to (records of earlier versions have no `replay`).
+const reached = (record) => record.step + (record.replay || 0);
 
-// Writes the latest copy now, if it is newer than the one written. Synchronous up to the
-// transaction (which completes on its own), so that it works while the page is being left.
-function write() {
-  if (checking || offered || !latest || latest.meta.step === writtenStep) return;
+// The training steps since the copy was taken, where nothing else changed the run since: the copy
+// trained that many steps again is the run as it is now (its batches and noise come from the
+// run's seed; on the CPU bit for bit, as tests/autosave.test.mjs checks). Else 0. Copying the run
+// costs tens of milliseconds, so it is taken every second or so of training; this brings what a
+// reload or a closed tab keeps to the last chunk the page has seen.
+function stepsSince(meta) {
+  const plain = meta.edits === session.edits && !api.diverged;
+  return plain && api.step > meta.step ? api.step - meta.step : 0;
+}
+
+// Writes the record of the latest copy now, if it reaches further than the one written.
+// Synchronous up to the transaction (which completes on its own), so that it works while the page
+// is being left.
+function write(record = latest && recordOf(latest)) {
+  if (checking || offered || !record || reached(record) === writtenStep) return;
   if (!db) {
     // Not open yet (or closed by the browser): open it, and write then, unless the page is gone.
-    connection().then(write, fail);
+    connection().then(() => write(record), fail);
     return;
   }
-  const record = recordOf(latest);
-  writtenStep = record.step;
+  writtenStep = reached(record);
   writtenAt = performance.now();
   try {
     transact("readwrite", (store) => store.put(record, KEY)).then(() => {
       persist.saves += 1;
-      persist.lastSave = { step: record.step, at: record.savedAt };
+      persist.lastSave = { step: reached(record), at: record.savedAt };
       persist.storageError = null;
     }, fail);
   } catch (error) {
@@ -163,12 +178,13 @@ if (navigator.serviceWorker) {
     .catch(() => {}); // no relay: the write on leave is tried by the page alone
 }
 
-// Leaving or hiding the page: the copy in memory is written at once, and handed to the relay in
-// case the page is going away.
+// Leaving or hiding the page: the copy in memory, with the steps trained since, is written at
+// once, and handed to the relay in case the page is going away.
 function keepOnLeave() {
-  if (checking || offered || !latest || latest.meta.step === persist.lastSave?.step) return;
-  const record = recordOf(latest);
-  write();
+  if (checking || offered || !latest) return;
+  const record = recordOf(latest, stepsSince(latest.meta));
+  if (reached(record) === persist.lastSave?.step) return;
+  write(record);
   if (relay) relay.postMessage({ autosave: { key: KEY, record } });
 }
 window.addEventListener("pagehide", keepOnLeave);
@@ -198,11 +214,12 @@ async function offerResume() {
   }
   const when = new Date(saved.savedAt).toLocaleString();
   const name = saved.preset ? ` (${saved.preset})` : "";
-  $("resume-text").textContent = `A run${name} from your last visit was kept in this browser at step ${saved.step}, on ${when}.`;
-  $("resume-run").textContent = `Resume run at step ${saved.step}`;
+  const step = reached(saved);
+  $("resume-text").textContent = `A run${name} from your last visit was kept in this browser at step ${step}, on ${when}.`;
+  $("resume-run").textContent = `Resume run at step ${step}`;
   $("resume-offer").hidden = false;
   offered = saved;
-  persist.offered = { step: saved.step };
+  persist.offered = { step, replay: saved.replay || 0 };
 }
 
 // The offer is answered: copies are written again, starting with the latest one.
@@ -217,12 +234,23 @@ async function resume() {
   if (!saved) return;
   try {
     // (Kept by an earlier version of the page: the bytes themselves.)
-    const bytes = saved.blob ? await saved.blob.arrayBuffer() : saved.bytes;
-    const result = await loadRun(new Uint8Array(bytes));
+    const copy = async () => new Uint8Array(saved.blob ? await saved.blob.arrayBuffer() : saved.bytes.slice());
+    const result = await loadRun(await copy());
     // The kept run is this run again; the one this visit started stays in memory only.
     latest = null;
     writtenStep = result.step;
-    setStatus(`Resumed the run at step ${result.step}. Press Train to carry on.`);
+    const replay = saved.replay || 0;
+    const progress = (done) =>
+      setStatus(`Resuming: training steps ${result.step + 1} to ${result.step + replay} again (${done} of ${replay} done)…`);
+    if (replay > 0 && !(await whileDoing("resuming", () => trainAgain(replay, progress)))) {
+      // A loss that is not finite where it was before (a GPU's sums can round differently).
+      await loadRun(await copy());
+      setStatus(`Resumed the run at step ${result.step}, where it was copied: training the ${replay} steps after it again gave a loss that is not a finite number.`, true);
+    } else {
+      writtenStep = result.step + replay;
+      if (replay > 0) await drawSamples();
+      setStatus(`Resumed the run at step ${result.step + replay}. Press Train to carry on.`);
+    }
   } catch (error) {
     setStatus(`The kept run could not be resumed: ${error.message}. This run is unchanged.`, true);
   }

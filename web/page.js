@@ -46,6 +46,9 @@ export const api = {
   diverged: false,
   recoveries: 0,
   pausedByHiding: false,
+  measuring: false, // a quality measurement is under way (training waits for it)
+  /** @type {string | null} */
+  doing: null, // a task under way that the state names (restarting, resuming, loading a run)
   // The explorer's panels (web/explore.js, web/draw.js):
   interpolation: null, // the last strip: { mode, a, b, images }
   sliderDraws: 0,
@@ -63,7 +66,14 @@ export const session = {
   generation: 0,
   crashed: false, // after a panic nothing more is asked of the module
   recovering: false, // a fresh worker is taking over (web/recovery.js)
+  // Changes asked of the run other than training steps (see EDITS). A copy of the run taken with
+  // the count unchanged since can be brought to the present step by training again: the run's
+  // batches and noise come from its seed (web/autosave.js offers the step at leave that way).
+  edits: 0,
 };
+
+// The worker's methods that change the run other than by training steps.
+const EDITS = new Set(["create", "configure", "loadCheckpoint", "reset", "dStep", "gStep"]);
 
 /**
  * The worker's `method`, once the run is up: resolves with the wasm method's result.
@@ -71,6 +81,7 @@ export const session = {
  */
 export const call = (method, args = undefined, transfer = []) => {
   if (!session.call) return Promise.reject(new Error("the model is not running"));
+  if (EDITS.has(method)) session.edits += 1;
   return session.call(method, args, transfer);
 };
 
@@ -87,12 +98,46 @@ export function setStatus(text, isError = false) {
   const el = $("status");
   el.textContent = text; // text only: nothing here is ever parsed as HTML
   el.classList.toggle("error", isError);
+  showState();
+}
+
+// What the run is doing now, in a word beside the status line: loading, ready, training, paused,
+// measuring (training waits while the samples are measured), restarting, resuming, loading a run,
+// recovering, diverged or stopped. `api.doing` names a task under way that is none of the others.
+export function showState() {
+  const state = session.crashed
+    ? "stopped"
+    : session.recovering
+      ? "recovering"
+      : api.diverged
+        ? "diverged"
+        : api.doing || (api.measuring ? "measuring" : api.running ? "training" : !api.ready ? "loading" : api.step > 0 ? "paused" : "ready");
+  const el = $("state");
+  if (el.dataset.state === state) return;
+  el.dataset.state = state;
+  el.textContent = state;
+}
+
+/**
+ * Shows `doing` as the run's state while `task` runs.
+ * @template T @param {string} doing @param {() => Promise<T>} task @returns {Promise<T>}
+ */
+export async function whileDoing(doing, task) {
+  const before = api.doing;
+  api.doing = doing;
+  showState();
+  try {
+    return await task();
+  } finally {
+    api.doing = before;
+    showState();
+  }
 }
 
 // The page's events, for the panels that follow the run:
 // ready (the run is up), restart (a new or loaded run is shown), stats (a chunk's statistics),
 // samples (the grid was drawn: pixels, step), pick (a grid cell was picked: index),
-// snapshot (the run was kept in memory: bytes, { step, settings, preset }), paused (training was
+// snapshot (the run was kept in memory: bytes, { step, edits, settings, preset }), paused (training was
 // paused by the learner or by hiding the tab).
 const listeners = { ready: [], restart: [], stats: [], samples: [], pick: [], snapshot: [], paused: [] };
 

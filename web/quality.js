@@ -2,7 +2,7 @@
 // after the first step), the measurements between chunks (classifier score, FID, digits covered,
 // copies, diversity), their plot, the digit histogram and the mode-collapse warning.
 
-import { api, session, call, $, setStatus, fetchBytes } from "./page.js";
+import { api, session, call, $, setStatus, fetchBytes, showState } from "./page.js";
 import { runHistory } from "./history.js";
 import { drawQualityPlot } from "./plots.js";
 
@@ -114,6 +114,8 @@ export async function evaluate(current) {
   const untrained = untrainedDue;
   untrainedDue = false;
   let metrics;
+  api.measuring = true;
+  showState();
   try {
     metrics = await call("evaluate", { n: EVAL_SAMPLES, untrained });
   } catch (error) {
@@ -123,6 +125,8 @@ export async function evaluate(current) {
     return;
   } finally {
     lastEval = { step: api.step, endedAt: performance.now(), ms: performance.now() - t0 };
+    api.measuring = false;
+    showState();
   }
   // A measurement allocates beside training: hand back what the pools keep of it.
   call("releaseMemory").catch(() => {});

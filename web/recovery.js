@@ -3,7 +3,7 @@
 // divergence offers the last good state back; a lost GPU or a crash of the training code brings up
 // a fresh worker with the last good state.
 
-import { api, session, call, live, $, setStatus, emit, fetchDataset, describe } from "./page.js";
+import { api, session, call, live, $, setStatus, emit, fetchDataset, describe, showState } from "./page.js";
 import { historyTables } from "./history.js";
 import { openWorker, loadRun, showRun, setBackend } from "./run.js";
 import { stop, go, crash, stoppedByError } from "./training.js";
@@ -46,6 +46,8 @@ export function snapshotAfterNextChunk() {
 export async function snapshot() {
   if (!live()) return null;
   const started = performance.now();
+  // The copy holds every change asked before it (the worker takes them in order).
+  const edits = session.edits;
   let bytes, step;
   try {
     ({ bytes, step } = await call("checkpoint", historyTables()));
@@ -63,7 +65,7 @@ export async function snapshot() {
     call("releaseMemory").catch(() => {});
   }
   api.snapshots += 1;
-  emit("snapshot", bytes, { step, settings: api.settings, preset: api.preset });
+  emit("snapshot", bytes, { step, edits, settings: api.settings, preset: api.preset });
   return good;
 }
 
@@ -118,6 +120,7 @@ export async function recover(reason) {
     const options = { ...api.settings, ...linkBackend() };
     const backend = await fresh("create", { images, labels, options }, [images.buffer, labels.buffer]);
     session.call = fresh;
+    session.edits += 1; // a fresh worker's run, not the one the copies were taken of
     setBackend(backend);
     forgetClassifier();
     if (good) await loadRun(good.bytes.slice());
@@ -130,6 +133,7 @@ export async function recover(reason) {
     setStatus(`Recovered after ${reason}: the run is back at step ${api.step}, on ${api.backend === "WebGPU" ? "WebGPU" : "the CPU"}.`);
     $("train").disabled = false;
     session.recovering = false;
+    showState();
     if (wasRunning) go();
   } catch (error) {
     session.recovering = false;

@@ -2,11 +2,11 @@
 // settings, the images, the run), a pretrained start, loading a checkpoint, Reset, new settings,
 // and showing whichever run the worker now holds in every panel.
 
-import { api, session, call, live, $, setStatus, emit, fetchBytes, fetchDataset, describe } from "./page.js";
+import { api, session, call, live, $, setStatus, emit, fetchBytes, fetchDataset, describe, whileDoing, showState } from "./page.js";
 import { startWorker, wasmUrls } from "./client.js";
 import { replaceHistory, historyFromTables } from "./history.js";
 import { onChunk, onChunkError, onStopped, stop, go, fail, crash, setDUpdates } from "./training.js";
-import { recover, canRecover, lastGood, snapshotAfterNextChunk, keepBeforeReplacing } from "./recovery.js";
+import { recover, canRecover, lastGood, snapshot, snapshotAfterNextChunk, keepBeforeReplacing } from "./recovery.js";
 import { drawGrid, drawSamples, showNeighboursHint } from "./grid.js";
 import { drawPlots } from "./plots.js";
 import { fetchClassifier, startQuality, reloadClassifier, forgetClassifierFor } from "./quality.js";
@@ -77,6 +77,7 @@ export async function start() {
     $(id).disabled = false;
   }
   api.ready = true;
+  showState();
   emit("ready");
   const notes = [];
   if (api.backend !== "WebGPU" && api.backendWhy) notes.push(api.backendWhy);
@@ -160,32 +161,36 @@ export async function loadRun(bytes) {
   if (!live()) throw new Error("the model is not running");
   const info = await call("checkpointInfo", { bytes: bytes.slice() });
   stop();
-  await keepBeforeReplacing();
-  let files = {};
-  if (info.settings.dataset !== api.settings.dataset) {
-    const [images, labels] = await fetchDataset(info.settings.dataset);
-    files = { images, labels };
-  }
-  const transfer = [bytes.buffer, ...(files.images ? [files.images.buffer, files.labels.buffer] : [])];
-  const result = await call("loadCheckpoint", { bytes, ...files }, transfer);
-  session.generation += 1;
-  const datasetChanged = result.settings.dataset !== (api.settings && api.settings.dataset);
-  describe(result);
-  const { rows, ms } = historyFromTables(result.losses, result.quality);
-  await showRun({ step: result.step, dUpdates: result.dUpdates, rows, ms });
-  if (datasetChanged) await showData();
-  // After a lost GPU, a fresh worker needs the classifier again.
-  reloadClassifier();
-  updateLink();
-  return result;
+  return whileDoing("loading a run", async () => {
+    await keepBeforeReplacing();
+    let files = {};
+    if (info.settings.dataset !== api.settings.dataset) {
+      const [images, labels] = await fetchDataset(info.settings.dataset);
+      files = { images, labels };
+    }
+    const transfer = [bytes.buffer, ...(files.images ? [files.images.buffer, files.labels.buffer] : [])];
+    const result = await call("loadCheckpoint", { bytes, ...files }, transfer);
+    session.generation += 1;
+    const datasetChanged = result.settings.dataset !== (api.settings && api.settings.dataset);
+    describe(result);
+    const { rows, ms } = historyFromTables(result.losses, result.quality);
+    await showRun({ step: result.step, dUpdates: result.dUpdates, rows, ms });
+    if (datasetChanged) await showData();
+    // After a lost GPU, a fresh worker needs the classifier again.
+    reloadClassifier();
+    updateLink();
+    return result;
+  });
 }
 
 export async function reset() {
   if (!live()) return;
   stop();
-  session.generation += 1;
-  await call("reset");
-  await showRun();
+  await whileDoing("restarting", async () => {
+    session.generation += 1;
+    await call("reset");
+    await showRun();
+  });
   setStatus("Reset to step 0 with the same seed. Press Train.");
 }
 
@@ -231,11 +236,17 @@ export async function configure(options) {
   describe(result);
   if (result.how === "restarted") {
     stop();
-    session.generation += 1;
-    await showRun();
-    await showData();
-  } else if (wasRunning && !api.running) {
-    go();
+    await whileDoing("restarting", async () => {
+      session.generation += 1;
+      await showRun();
+      await showData();
+    });
+    return result.how;
   }
+  // The copy kept so far is of the old settings, which web/autosave.js cannot train on from: the
+  // run is copied again now, behind the change (a diverged run once it trains finitely again).
+  if (api.diverged || api.step === 0) snapshotAfterNextChunk();
+  else snapshot();
+  if (wasRunning && !api.running) go();
   return result.how;
 }

@@ -2,7 +2,7 @@
 // reports (counters, plots, a divergence), and what is due between two chunks (a snapshot, the
 // samples, a measurement). The loop itself runs in web/worker.js.
 
-import { api, session, call, live, $, setStatus, emit } from "./page.js";
+import { api, session, call, live, $, setStatus, emit, showState } from "./page.js";
 import { addLosses, speedAt } from "./history.js";
 import { drawPlots } from "./plots.js";
 import { drawSamples, samplesDue } from "./grid.js";
@@ -14,6 +14,8 @@ const CHUNK_BUDGET_MS = 60;
 const MAX_CHUNK = 64;
 
 let stoppedByErrorAt = -Infinity; // when a failed chunk stopped training (see onChunkError)
+
+const finite = (stats) => [stats.dLoss, stats.gLoss, stats.dReal, stats.dFake, stats.gGrad].every(Number.isFinite);
 
 export function fail(text) {
   api.errors.push(text);
@@ -48,6 +50,7 @@ export function go() {
   api.running = true;
   $("train").textContent = "Pause";
   $("train").classList.add("running");
+  showState();
   if (api.firstStepMs === null) {
     setStatus(api.backend === "WebGPU" ? "Preparing the GPU kernels for the first step…" : "Training on the CPU…");
   }
@@ -59,6 +62,7 @@ export function stop() {
   api.running = false;
   $("train").textContent = "Train";
   $("train").classList.remove("running");
+  showState();
   if (live()) call("pause").catch(() => {});
 }
 
@@ -86,11 +90,32 @@ export function onChunk({ token, stats, ms, n }) {
     loadClassifier();
   }
   record(stats);
-  if (![stats.dLoss, stats.gLoss, stats.dReal, stats.dFake, stats.gGrad].every(Number.isFinite)) {
+  if (!finite(stats)) {
     diverged(stats);
     return;
   }
   betweenChunks(token);
+}
+
+// Trains `n` steps outside the loop (a resumed run brought to the step it had reached), in chunks
+// that show on the counters and plots as the loop's do; `progress(done)` after each. Resolves
+// with false, before recording it, if a chunk's losses are not finite.
+export async function trainAgain(n, progress) {
+  stop();
+  $("train").disabled = true;
+  try {
+    for (let done = 0; done < n; ) {
+      const piece = Math.min(n - done, MAX_CHUNK);
+      const stats = await call("trainSteps", { n: piece });
+      if (!finite(stats)) return false;
+      record(stats);
+      done += piece;
+      progress(done);
+    }
+    return true;
+  } finally {
+    $("train").disabled = session.crashed;
+  }
 }
 
 export function onChunkError({ token, message }) {
