@@ -13,7 +13,8 @@ import { linkBackend } from "./link.js";
 
 // Keeping the run costs the time to read it out of the worker (a few MB). It is kept as often as
 // that stays within this share of the training time: after every chunk where reading is cheap,
-// every few chunks where it is not. What a reload or a closed tab loses is the training since.
+// every few chunks where it is not. A reload or a closed tab keeps the training since as steps
+// to train again (web/autosave.js).
 const SNAPSHOT_SHARE = 0.05;
 // Pooled GPU memory nothing uses is handed back at most this often (see releaseMemory).
 const RELEASE_EVERY_MS = 30000;
