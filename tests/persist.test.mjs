@@ -31,6 +31,21 @@ async function downloadOf(page, selector) {
 
 const statusText = (page) => page.textContent("#status");
 
+// An animated PNG's frame count as its acTL chunk declares it, and its frame controls (fcTL), read
+// chunk by chunk.
+function apngFrames(bytes) {
+  let declared = null;
+  let controls = 0;
+  for (let at = 8; at < bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.subarray(at + 4, at + 8).toString("latin1");
+    if (type === "acTL") declared = bytes.readUInt32BE(at + 8);
+    if (type === "fcTL") controls += 1;
+    at += 12 + length;
+  }
+  return { declared, controls };
+}
+
 test("save a run, load it in a fresh browser: it continues from the same step with the same losses; exports; no request leaves the origin", async () => {
   let saved, after;
   const first = await launch({ webgpu: false });
@@ -51,6 +66,14 @@ test("save a run, load it in a fresh browser: it continues from the same step wi
     const lines = csv.bytes.toString("utf8").trim().split("\n");
     assert.equal(lines[0], "step,d_updates,d_loss,g_loss,d_real,d_fake,g_grad");
     assert.equal(lines.length, 7, "a header and 6 steps");
+    // The timelapse: an animation with one frame per grid the replay kept.
+    const kept = await page.evaluate(() => window.ganvas.timelapse.frames);
+    assert.ok(kept >= 3, `the replay kept ${kept} grids`);
+    const timelapse = await downloadOf(page, "#export-timelapse");
+    assert.match(timelapse.name, /timelapse-step6\.png$/);
+    assert.deepEqual([...timelapse.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    assert.deepEqual(apngFrames(timelapse.bytes), { declared: kept, controls: kept });
+    assert.match(await statusText(page), new RegExp(`Saved the timelapse as .*: ${kept} grids, steps 0 to 6`));
     assert.deepEqual(log.errors, []);
   } finally {
     await first.close();

@@ -48,6 +48,7 @@ export interface Schema {
   qualityColumns: string[];
   datasets: Dataset[];
   maxFileBytes: number;
+  timelapseFrames: number;
 }
 
 export interface Preset {
@@ -182,6 +183,7 @@ export interface Methods {
   checkpointInfo: [{ bytes: Uint8Array }, CheckpointInfo];
   loadCheckpoint: [{ bytes: Uint8Array } & Images, LoadedRun];
   historyCsv: [{ table: string; values: number[] }, string];
+  timelapsePng: [{ steps: Float64Array; pixels: Float32Array }, Uint8Array<ArrayBuffer>];
   parseLink: [{ hash: string }, ParsedLink];
   formatLink: [{ preset?: string; settings: Settings; autostart: boolean; pretrained: boolean; hide: string[] }, string];
   trainSteps: [{ n: number }, ChunkStats];

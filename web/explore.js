@@ -6,7 +6,7 @@ import { drawGrid, digitCanvas } from "./grid.js";
 
 const STRIP = 10; // images in the interpolation strip
 const SLIDERS = 5; // latent dimensions with a slider
-const TIMELAPSE_MAX = 60; // saved grids; when full, every other one is dropped and saving halves
+
 
 
 let latents = null; // the grid's 64 noise vectors (64 x latentDim), read once per run
@@ -147,9 +147,11 @@ function saveFrame(pixels, step) {
   const last = frames[frames.length - 1];
   if (last && (step === last.step || step - last.step < every)) return;
   frames.push({ step, pixels: Float32Array.from(pixels) });
-  if (frames.length > TIMELAPSE_MAX) {
+  // When full (the most a timelapse holds, from the run's schema), every other grid is dropped
+  // and saving halves.
+  if (frames.length > api.schema.timelapseFrames) {
     frames = frames.filter((_, i) => i % 2 === 0 || i === frames.length - 1);
-    every = Math.max(1, every * 2 || Math.ceil(step / TIMELAPSE_MAX));
+    every = Math.max(1, every * 2 || Math.ceil(step / api.schema.timelapseFrames));
   }
   const slider = $("timelapse");
   const atEnd = Number(slider.value) >= Number(slider.max);
@@ -157,8 +159,12 @@ function saveFrame(pixels, step) {
   slider.disabled = frames.length < 2;
   if (atEnd) slider.value = slider.max;
   api.timelapse = { frames: frames.length, every };
+  $("export-timelapse").disabled = false;
   showFrame();
 }
+
+/** The grids kept so far, oldest first: { step, pixels }. */
+export const timelapseFrames = () => frames;
 
 function showFrame() {
   const f = frames[Number($("timelapse").value)];
@@ -183,6 +189,7 @@ on("restart", () => {
   $("timelapse").value = "0";
   $("timelapse").disabled = true;
   $("timelapse-step").textContent = "nothing saved yet";
+  $("export-timelapse").disabled = true;
   api.timelapse = { frames: 0, every: 0 };
   buildSliders();
   setSlidersFromA();

@@ -8,6 +8,7 @@ import { loadRun } from "./run.js";
 import { snapshot } from "./recovery.js";
 
 import { persist } from "./autosave.js";
+import { timelapseFrames } from "./explore.js";
 
 // ---- Files ----------------------------------------------------------------------------------
 
@@ -99,7 +100,32 @@ async function exportCsv(table) {
   download(new Blob([text], { type: "text/csv" }), `ganvas-${runName()}-${table}-step${api.step}.csv`);
 }
 
+// The grids kept while training (web/explore.js's replay) as one animated PNG: it plays in any
+// browser and in chat apps.
+async function exportTimelapse() {
+  const frames = timelapseFrames();
+  if (frames.length === 0) {
+    setStatus("There is no timelapse yet: train first (a grid is kept every few steps).");
+    return;
+  }
+  const steps = Float64Array.from(frames, (f) => f.step);
+  const pixels = new Float32Array(frames.reduce((n, f) => n + f.pixels.length, 0));
+  frames.reduce((at, f) => (pixels.set(f.pixels, at), at + f.pixels.length), 0);
+  let bytes;
+  try {
+    bytes = await call("timelapsePng", { steps, pixels }, [steps.buffer, pixels.buffer]);
+  } catch (error) {
+    setStatus(`The timelapse could not be made: ${error.message}.`, true);
+    return;
+  }
+  const last = frames[frames.length - 1].step;
+  const name = `ganvas-${runName()}-timelapse-step${last}.png`;
+  download(new Blob([bytes], { type: "image/png" }), name);
+  setStatus(`Saved the timelapse as ${name}: ${frames.length} grids, steps ${frames[0].step} to ${last} (${(bytes.length / 1e6).toFixed(1)} MB).`);
+}
+
 $("save-run").addEventListener("click", saveRun);
+$("export-timelapse").addEventListener("click", exportTimelapse);
 $("load-run").addEventListener("change", (event) => {
   openFile(event.target.files[0]);
   event.target.value = "";

@@ -176,6 +176,7 @@ const methods = {
     return { ...loaded, ...describe() };
   },
   historyCsv: ({ table, values }) => bindings.historyCsv(table, values),
+  timelapsePng: ({ steps, pixels }) => bindings.timelapsePng(steps, pixels),
   parseLink: ({ hash }) => bindings.parseLink(hash),
   formatLink: ({ preset, settings, autostart, pretrained, hide }) =>
     bindings.formatLink(preset, settings, autostart, pretrained, hide),

@@ -43,6 +43,10 @@ pub(crate) enum Command {
         /// the size): it loads as these weights at this step, as the shipped pretrained models do.
         #[arg(long)]
         weights_only: bool,
+        /// Also write the fixed-noise grid as it changed, an animated PNG with the step on each
+        /// frame (up to 60 grids, spread over the run as the page keeps them).
+        #[arg(long)]
+        timelapse: Option<PathBuf>,
         /// Train on the CPU (burn Flex) or on a GPU through burn's wgpu runtime, the page's
         /// WebGPU kernels.
         #[arg(long, value_enum, default_value = "cpu")]

@@ -3,7 +3,7 @@
 //! This file parses the command line and dispatches it, and reads the data sets; each command
 //! lives in its own file: `args.rs` (the flags), `train.rs`, `measure.rs` (`eval`, and the
 //! metrics `train` prints), `classifier.rs` (`classifier train`) and `bench.rs`; `backend.rs`
-//! chooses the device and `image.rs` writes the samples' PNG.
+//! chooses the device (the samples' PNG and the timelapse come from `ganvas_core::picture`).
 
 use std::fs;
 use std::path::Path;
@@ -19,7 +19,6 @@ mod args;
 mod backend;
 mod bench;
 mod classifier;
-mod image;
 mod measure;
 mod train;
 
@@ -45,6 +44,7 @@ fn run(cli: Cli) -> Result<(), String> {
             log_every,
             eval_every,
             weights_only,
+            timelapse,
             backend,
             eval,
             data,
@@ -55,6 +55,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 log_every: log_every.max(1),
                 eval_every,
                 full_checkpoint: !weights_only,
+                timelapse,
             };
             let device = backend.init()?.device;
             train(config, schedule, &device, &eval, &out, &data.data_dir)

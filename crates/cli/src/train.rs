@@ -7,12 +7,12 @@ use std::time::Instant;
 use burn::prelude::*;
 use ganvas_core::data::Dataset;
 use ganvas_core::model::IMAGE_PIXELS;
+use ganvas_core::picture::{TIMELAPSE_FRAMES, grid_png, timelapse_png};
 use ganvas_core::resume::RunHistory;
 use ganvas_core::train::{StepValues, TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::EvalArgs;
-use crate::image;
 use crate::load_dataset;
 use crate::measure::{load_evaluator, measure, metrics_json};
 
@@ -26,6 +26,17 @@ pub(crate) struct Schedule {
     pub(crate) log_every: u64,
     pub(crate) eval_every: u64,
     pub(crate) full_checkpoint: bool,
+    /// Where to write the timelapse (an animated PNG of the fixed-noise grid), if anywhere.
+    pub(crate) timelapse: Option<std::path::PathBuf>,
+}
+
+/// The fixed-noise grid's 64 images, read back from the device.
+fn grid_pixels(trainer: &Trainer) -> Result<Vec<f32>, String> {
+    let samples = trainer.generate(&trainer.fixed_noise(64));
+    pollster::block_on(samples.into_data_async())
+        .map_err(|e| format!("reading the samples failed: {e:?}"))?
+        .try_to_vec()
+        .map_err(|e| format!("unexpected sample data: {e:?}"))
 }
 
 pub(crate) fn train(
@@ -70,6 +81,13 @@ pub(crate) fn train(
         Ok(())
     };
     evaluate(&trainer, &bar)?;
+    // The timelapse's grids: step 0, every `every` steps and the last step, at most
+    // TIMELAPSE_FRAMES in all.
+    let every = steps.div_ceil(TIMELAPSE_FRAMES as u64 - 2).max(1);
+    let mut grids: Vec<(u64, Vec<f32>)> = Vec::new();
+    if schedule.timelapse.is_some() {
+        grids.push((0, grid_pixels(&trainer)?));
+    }
     let mut csv = String::from("step,d_loss,g_loss,d_real,d_fake,g_grad\n");
     // The checkpoint's loss history: the page shows it when the file is loaded.
     let mut history = RunHistory::default();
@@ -94,6 +112,11 @@ pub(crate) fn train(
         if schedule.eval_every > 0 && trainer.step.is_multiple_of(schedule.eval_every) {
             evaluate(&trainer, &bar)?;
         }
+        if schedule.timelapse.is_some()
+            && (trainer.step.is_multiple_of(every) || trainer.step == steps)
+        {
+            grids.push((trainer.step, grid_pixels(&trainer)?));
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -107,12 +130,16 @@ pub(crate) fn train(
     let checkpoint = pollster::block_on(trainer.checkpoint(&history, schedule.full_checkpoint))
         .map_err(|e| format!("saving the checkpoint failed: {e}"))?;
     write("checkpoint.ganvas", &checkpoint)?;
-    let samples = trainer.generate(&trainer.fixed_noise(64));
-    let pixels: Vec<f32> = pollster::block_on(samples.into_data_async())
-        .map_err(|e| format!("reading the samples failed: {e:?}"))?
-        .try_to_vec()
-        .map_err(|e| format!("unexpected sample data: {e:?}"))?;
-    write("samples.png", &image::grid_png(&pixels, IMAGE_PIXELS, 8)?)?;
+    write(
+        "samples.png",
+        &grid_png(&grid_pixels(&trainer)?, IMAGE_PIXELS, 8)?,
+    )?;
+    if let Some(path) = &schedule.timelapse {
+        let frames: Vec<(u64, &[f32])> = grids.iter().map(|(s, p)| (*s, &p[..])).collect();
+        let bytes = timelapse_png(&frames, IMAGE_PIXELS, 8)?;
+        fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {} ({} grids)", path.display(), frames.len());
+    }
     eprintln!(
         "wrote {0}/checkpoint.ganvas, {0}/samples.png, losses.csv and config.json",
         out.display()

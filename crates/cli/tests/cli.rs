@@ -38,8 +38,25 @@ fn train_writes_a_checkpoint_that_eval_measures() {
         "2",
         "--samples",
         "64",
+        "--timelapse",
+        out.join("timelapse.png").to_str().unwrap(),
     ]);
     assert!(trained.status.success(), "{trained:?}");
+    // The timelapse: an animated PNG with a grid for steps 0 to 4, each frame a different picture.
+    let timelapse = std::fs::read(out.join("timelapse.png")).unwrap();
+    let mut reader = png::Decoder::new(timelapse.as_slice()).read_info().unwrap();
+    let control = reader.info().animation_control.expect("an animated PNG");
+    assert_eq!(control.num_frames, 5);
+    let mut frames = Vec::new();
+    for _ in 0..5 {
+        let mut buf = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut buf).unwrap();
+        frames.push(buf);
+    }
+    assert!(
+        frames.windows(2).all(|w| w[0] != w[1]),
+        "every frame differs from the one before"
+    );
     let lines: Vec<String> = String::from_utf8(trained.stdout)
         .unwrap()
         .lines()

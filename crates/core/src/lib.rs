@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod norm;
 pub mod outliers;
+pub mod picture;
 pub mod preset;
 pub mod resume;
 pub mod rng;

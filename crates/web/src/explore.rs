@@ -18,6 +18,23 @@ const SEARCH_CANDIDATES: usize = 8;
 /// The most images one `generate` call draws.
 const MAX_GENERATE: usize = 256;
 
+/// The timelapse of the grids the page kept, as an animated PNG with the step on each frame
+/// (ganvas_core::picture). `steps`: one per grid; `pixels`: the grids' images (784 each, in
+/// [-1, 1]), grid after grid.
+#[wasm_bindgen(js_name = timelapsePng)]
+pub fn timelapse_png(steps: Vec<f64>, pixels: Vec<f32>) -> Result<Vec<u8>, JsError> {
+    if steps.is_empty() || !pixels.len().is_multiple_of(steps.len()) {
+        return Err(JsError::new("no grid was kept yet: train a little first"));
+    }
+    let per_grid = pixels.len() / steps.len();
+    let frames: Vec<(u64, &[f32])> = steps
+        .iter()
+        .zip(pixels.chunks(per_grid))
+        .map(|(&step, grid)| (step as u64, grid))
+        .collect();
+    ganvas_core::picture::timelapse_png(&frames, IMAGE_PIXELS, 8).map_err(|e| JsError::new(&e))
+}
+
 #[wasm_bindgen]
 impl Ganvas {
     /// The sample grid's 64 noise vectors, row-major (64 x latentDim).

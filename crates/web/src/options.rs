@@ -93,6 +93,8 @@ pub struct Schema {
     pub quality_columns: Vec<&'static str>,
     pub datasets: Vec<DatasetInfo>,
     pub max_file_bytes: usize,
+    /// The most grids a timelapse holds (ganvas_core::picture::TIMELAPSE_FRAMES).
+    pub timelapse_frames: usize,
 }
 
 pub fn schema() -> Schema {
@@ -112,6 +114,7 @@ pub fn schema() -> Schema {
             })
             .collect(),
         max_file_bytes: MAX_FILE_BYTES,
+        timelapse_frames: ganvas_core::picture::TIMELAPSE_FRAMES,
     }
 }
 
