@@ -1,6 +1,6 @@
 // Launches Debian's Chromium for the end-to-end tests and benchmarks, and opens the served site.
 import { chromium } from "playwright-core";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,7 +22,7 @@ export async function launch({ webgpu, bypassCSP = false }) {
   ];
   if (webgpu) args.push("--enable-unsafe-webgpu");
   const userDataDir = mkdtempSync(join(tmpdir(), "ganvas-chromium-"));
-  return chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     args,
@@ -30,6 +30,18 @@ export async function launch({ webgpu, bypassCSP = false }) {
     // Only for the accessibility check, which injects axe-core's script into the page.
     bypassCSP,
   });
+  // Each profile holds the site's cached files (tens of MB): gone with its browser. (Chromium may
+  // still be writing as it exits: retried, and never a test's failure.)
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    try {
+      rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      console.error(`# could not remove ${userDataDir}: ${error.message}`);
+    }
+  };
+  return context;
 }
 
 /** Opens the page with `query` and collects console errors, page errors and every request URL. */

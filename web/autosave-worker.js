@@ -1,8 +1,8 @@
-// A service worker that writes the page's last copy of the run when the page is left. A page being
-// unloaded (a reload, a closed tab) cannot finish an IndexedDB write of its own: the browser ends
-// its transactions with it. It can hand a message to this worker, which outlives it long enough to
-// write (web/autosave.js posts { autosave: { key, record } }, the record holding a Blob). It
-// intercepts no request.
+// The site's service worker's autosave part (web/offline-worker.js loads it with importScripts):
+// it writes the page's last copy of the run when the page is left. A page being unloaded (a
+// reload, a closed tab) cannot finish an IndexedDB write of its own: the browser ends its
+// transactions with it. It can hand a message to the service worker, which outlives it long
+// enough to write (web/autosave.js posts { autosave: { key, record } }, the record holding a Blob).
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 const DB_NAME = "ganvas";
@@ -38,8 +38,6 @@ async function put(key, record) {
   }
 }
 
-// A new version takes over at once (it serves no page, so nothing waits on the old one).
-sw.addEventListener("install", () => sw.skipWaiting());
 sw.addEventListener("message", (/** @type {ExtendableMessageEvent} */ event) => {
   const message = event.data && event.data.autosave;
   if (message) event.waitUntil(put(message.key, message.record));

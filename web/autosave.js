@@ -157,25 +157,14 @@ on("paused", async () => {
   if (await snapshot()) write();
 });
 
-// A service worker (web/autosave-worker.js) writes the last copy when the page is left: a page
-// being unloaded cannot finish a write of its own. Where there is none (a browser without service
-// workers, a private window), the copy of the last 30 s, the last pause or the last hiding stays.
+// The site's service worker (registered by web/offline.js; its autosave part is
+// web/autosave-worker.js) writes the last copy when the page is left: a page being unloaded cannot
+// finish a write of its own. Where there is none (a browser without service workers, a private
+// window), the copy of the last 30 s, the last pause or the last hiding stays.
 let relay = null;
 if (navigator.serviceWorker) {
-  navigator.serviceWorker
-    .register("web/autosave-worker.js", { scope: "./web/" })
-    .then((registration) => {
-      const follow = (worker) => {
-        if (!worker) return;
-        if (worker.state === "activated") relay = worker;
-        worker.addEventListener("statechange", () => {
-          if (worker.state === "activated") relay = worker;
-        });
-      };
-      follow(registration.active || registration.waiting || registration.installing);
-      registration.addEventListener("updatefound", () => follow(registration.installing));
-    })
-    .catch(() => {}); // no relay: the write on leave is tried by the page alone
+  navigator.serviceWorker.ready.then((registration) => (relay = registration.active)).catch(() => {});
+  navigator.serviceWorker.addEventListener("controllerchange", () => (relay = navigator.serviceWorker.controller || relay));
 }
 
 // Leaving or hiding the page: the copy in memory, with the steps trained since, is written at

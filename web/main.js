@@ -13,6 +13,7 @@
 //   link.js      the share link (query and hash), hidden panels
 //   panels.js    the side panels: tabs, and bringing a panel into view
 //   autosave.js  the run kept in this browser (IndexedDB) and the Resume offer
+//   offline.js   the site kept in this browser for offline use (web/offline-worker.js)
 //   settings-form.js, step-view.js, explore.js, draw.js, save.js: the panels below the grid
 
 import { api, session, call, $, on } from "./page.js";
@@ -30,11 +31,13 @@ import "./draw.js";
 import "./panels.js";
 import "./save.js";
 import { persist } from "./autosave.js";
+import { offline } from "./offline.js";
 
 // For automation and teachers' scripts: the page's live state.
 window.ganvas = api;
-// For the browser tests: the loss history, the page's events, the autosave, the worker, the plots.
-window.ganvasTest = { history: () => runHistory.losses, on, persist, call, plotView };
+// For the browser tests: the loss history, the page's events, the autosave, the offline cache, the
+// worker, the plots.
+window.ganvasTest = { history: () => runHistory.losses, on, persist, offline, call, plotView };
 
 window.addEventListener("error", (event) => {
   if (!api.ready && !session.crashed) fail(`The page could not start: ${event.message || "a script failed to load"}.`);

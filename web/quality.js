@@ -7,7 +7,7 @@ import { runHistory } from "./history.js";
 import { drawQualityPlot } from "./plots.js";
 
 // The measuring classifier: loaded after the first training step, so it never delays it.
-const CLASSIFIER = "models/classifier.ganvas";
+export const CLASSIFIER = "models/classifier.ganvas";
 // Samples per measurement (FID and the classifier score are biased upwards at small counts).
 const EVAL_SAMPLES = 256;
 // Measuring takes at most this share of the time: the next measurement waits until training has

@@ -113,6 +113,7 @@ fn mime(path: &Path) -> &'static str {
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "json" => "application/json",
+        "webmanifest" => "application/manifest+json",
         // The data files are served as gzip bytes, not with Content-Encoding: the page gunzips them.
         "gz" => "application/gzip",
         _ => "application/octet-stream",
