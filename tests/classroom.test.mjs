@@ -100,16 +100,19 @@ test("settings: live changes apply, structural ones restart and say so, bad valu
     await page.waitForFunction(() => /not changed/.test(document.getElementById("status").textContent), null, { timeout: 30_000 });
     assert.match(await page.textContent("#status"), /batch size 5000 is out of range/);
     assert.equal(await page.inputValue("#set-batchSize"), "64");
-    // Fashion-MNIST: a new data set, new real images, and the quality panel says why it is off.
+    // Fashion-MNIST: a new data set, new real images, and its own classifier measures it.
     const realBefore = await inked(page, "real");
     await page.selectOption("#set-dataset", "fashion");
     await page.waitForFunction(() => /Data set changed to fashion/.test(document.getElementById("status").textContent), null, { timeout: 60_000 });
     assert.equal(await page.textContent("#dataset-name"), "Fashion-MNIST");
     assert.notEqual(await inked(page, "real"), realBefore, "the real grid shows clothes");
+    const measured = await page.evaluate(() => window.ganvas.evaluations);
     await page.click("#train");
-    await page.waitForFunction(() => window.ganvas.step >= 3, null, { timeout: 60_000 });
+    await page.waitForFunction((n) => window.ganvas.step >= 3 && window.ganvas.evaluations > n, measured, { timeout: 120_000 });
     await page.click("#train");
-    assert.match(await page.textContent("#quality-readout"), /digits only/);
+    assert.match(await page.textContent("#quality-readout"), /^Step \d+: classifier score [\d.]+, FID/);
+    assert.match(await page.textContent("#coverage-readout"), /^\d+ of 10 kinds of clothing are being drawn\. \(Real clothes do not reach 10 either/);
+    assert.match(await page.getAttribute("#class-histogram", "aria-label"), /^Clothes drawn, out of \d+ samples: T-shirt\/top: \d+/);
     assert.deepEqual(log.errors, [], "no console errors");
   } finally {
     await browser.close();

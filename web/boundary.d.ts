@@ -37,6 +37,8 @@ export interface Dataset {
   name: string;
   files: [string, string];
   classes: string[];
+  /** Its measuring classifier's file, under models/. */
+  classifier: string;
 }
 
 /** The run's schema (crates/web/src/options.rs, `schema()`). */

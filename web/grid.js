@@ -98,13 +98,11 @@ async function showNeighbours(index) {
   const row = Math.floor(index / 8);
   const col = index % 8;
   if (api.classifier !== "ready") {
-    const mnist = !api.settings || api.settings.dataset === "mnist";
+    const what = !api.settings || api.settings.dataset === "mnist" ? "a digit" : "an image";
     showNeighboursHint(
-      !mnist
-        ? "The copy check comes with the measuring classifier, which knows handwritten digits only: it checks MNIST runs."
-        : api.classifier === "failed"
-          ? "The copy check needs the classifier's data, which could not be loaded."
-          : "The copy check starts with training: press Train, then click a digit.",
+      api.classifier === "failed"
+        ? "The copy check needs the classifier's data, which could not be loaded."
+        : `The copy check starts with training: press Train, then click ${what}.`,
     );
     return;
   }

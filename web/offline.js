@@ -7,7 +7,7 @@
 import { api, $, on } from "./page.js";
 import { wasmUrls } from "./client.js";
 import { shippedModels } from "./run.js";
-import { CLASSIFIER } from "./quality.js";
+import { classifierFile } from "./quality.js";
 
 // What the tests read (window.ganvasTest.offline): "preparing", "ready", "failed" or "unsupported",
 // with the worker's answer ({ files, fetched, bytes, failed }).
@@ -19,7 +19,7 @@ function say(text) {
 
 // Every file of the site, as absolute URLs: what this page loaded (its modules, styles and data
 // files; the page itself without its query), what its worker loads (the wasm module), and what a
-// later visit may ask for (the other data set, the classifier, the shipped models, the icons).
+// later visit may ask for (the other data set, the classifiers, the shipped models, the icons).
 async function siteFiles() {
   const base = document.baseURI;
   const site = new URL("./", base);
@@ -37,8 +37,7 @@ async function siteFiles() {
     "icons/icon-192.png",
     "icons/icon-512.png",
     "models/pretrained.json",
-    CLASSIFIER,
-    ...api.schema.datasets.flatMap((d) => d.files.map((f) => `data/${f}`)),
+    ...api.schema.datasets.flatMap((d) => [...d.files.map((f) => `data/${f}`), classifierFile(d.id)]),
     ...Object.keys(shipped).map((id) => `models/${id}.ganvas`),
   ];
   for (const name of named) files.add(new URL(name, base).href);

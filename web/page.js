@@ -165,7 +165,7 @@ export function bound(key) {
 }
 
 // A data set's description in the run's schema (ganvas_core::data::Dataset), MNIST if unknown.
-function datasetInfo(id) {
+export function datasetInfo(id) {
   const all = api.schema.datasets;
   return all.find((d) => d.id === id) || all[0];
 }

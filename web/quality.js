@@ -1,13 +1,15 @@
-// The quality panel: the measuring classifier (fetched once the model is up, sent to the worker
-// after the first step), the measurements between chunks (classifier score, FID, digits covered,
-// copies, diversity), their plot, the digit histogram and the mode-collapse warning.
+// The quality panel: the measuring classifier of the run's data set (fetched once the model is up,
+// sent to the worker after the first step), the measurements between chunks (classifier score,
+// FID, classes covered, copies, diversity), their plot, the class histogram and the mode-collapse
+// warning.
 
-import { api, session, call, $, setStatus, fetchBytes, showState } from "./page.js";
+import { api, session, call, $, setStatus, fetchBytes, showState, datasetInfo } from "./page.js";
 import { runHistory } from "./history.js";
 import { drawQualityPlot } from "./plots.js";
 
-// The measuring classifier: loaded after the first training step, so it never delays it.
-export const CLASSIFIER = "models/classifier.ganvas";
+// A data set's measuring classifier (the run's schema names its file): loaded after the first
+// training step, so it never delays it.
+export const classifierFile = (dataset) => `models/${datasetInfo(dataset).classifier}`;
 // Samples per measurement (FID and the classifier score are biased upwards at small counts).
 const EVAL_SAMPLES = 256;
 // Measuring takes at most this share of the time: the next measurement waits until training has
@@ -25,12 +27,14 @@ const COLLAPSE_OFF = 3;
 // collapsed one under 0.01 (README, "Teaching with Ganvas").
 const COLLAPSED_DIVERSITY = 0.05;
 
-// The data set's word for what it holds: MNIST has digits, Fashion-MNIST clothes.
-const things = () => (api.settings && api.settings.dataset !== "mnist" ? "items of clothing" : "digits");
-const measured = () => !api.settings || api.settings.dataset === "mnist";
-const ONLY_MNIST = "The measuring classifier knows handwritten digits only: it measures MNIST runs, not this one.";
+// The data set's words for what it holds: MNIST has digits, Fashion-MNIST clothes.
+const clothes = () => api.settings && api.settings.dataset !== "mnist";
+const things = () => (clothes() ? "items of clothing" : "digits");
+const kinds = () => (clothes() ? "kinds of clothing" : "digits");
+const names = () => (api.settings ? datasetInfo(api.settings.dataset).classes : datasetInfo("mnist").classes);
 
 let classifierBytes = null; // a promise of the classifier file, fetched once the model is up
+let classifierFor = null; // the data set it measures
 let bestCovered = 0;
 let collapseRun = { on: 0, off: 0 }; // measurements in a row that show collapse, and that do not
 let lastEval = { step: -1, endedAt: 0, ms: 0 };
@@ -40,7 +44,8 @@ let untrainedDue = true;
 
 /** Fetches the classifier file (once the model is up: it never delays the first step). */
 export function fetchClassifier() {
-  classifierBytes = fetchBytes(CLASSIFIER);
+  classifierFor = api.settings.dataset;
+  classifierBytes = fetchBytes(classifierFile(classifierFor));
   classifierBytes.catch(() => {}); // reported when it is used, after the first step
 }
 
@@ -49,9 +54,11 @@ export function forgetClassifier() {
   if (api.classifier === "ready" || api.classifier === "loading") api.classifier = "waiting";
 }
 
-/** The run's data set changed: the classifier measures MNIST runs only. */
+/** The run's data set changed: its own classifier is fetched, and sent once training starts. */
 export function forgetClassifierFor(dataset) {
-  if (api.classifier === "ready" && dataset !== "mnist") api.classifier = "waiting";
+  if (dataset === classifierFor) return;
+  if (api.classifier !== "failed") api.classifier = "waiting";
+  fetchClassifier();
 }
 
 /** Sends the classifier to the worker again where it is waiting and training has started. */
@@ -79,15 +86,18 @@ export function startQuality(step, loaded) {
 // not training.
 export async function loadClassifier() {
   if (api.classifier !== "waiting" || !classifierBytes) return;
-  if (api.settings && api.settings.dataset !== "mnist") {
-    $("quality-readout").textContent = ONLY_MNIST;
-    return;
-  }
   api.classifier = "loading";
   $("quality-readout").textContent = "Loading the classifier…";
+  const dataset = classifierFor;
   try {
     const bytes = await classifierBytes;
     await call("loadClassifier", { bytes: bytes.slice() });
+    if (dataset !== classifierFor) {
+      // The data set changed meanwhile: its own classifier follows.
+      api.classifier = "waiting";
+      loadClassifier();
+      return;
+    }
     api.classifier = "ready";
     $("quality-samples").textContent = String(EVAL_SAMPLES);
     // Until a measurement has been timed, the first step stands in for its cost (both compile
@@ -104,7 +114,6 @@ export async function loadClassifier() {
 
 export function evaluationDue() {
   if (api.classifier !== "ready" || api.step === lastEval.step) return false;
-  if (api.settings && api.settings.dataset !== "mnist") return false;
   const gap = Math.max(EVAL_MIN_GAP_MS, lastEval.ms / EVAL_SHARE);
   return performance.now() - lastEval.endedAt >= gap;
 }
@@ -153,30 +162,29 @@ export function drawQuality() {
   drawHistogram(api.metrics);
   const m = api.metrics;
   if (!m) {
-    if (!measured()) $("quality-readout").textContent = ONLY_MNIST;
-    else if (api.classifier === "ready" || api.classifier === "waiting") {
+    if (api.classifier === "ready" || api.classifier === "waiting") {
       $("quality-readout").textContent = "Measured once training starts.";
     }
-    $("coverage-readout").textContent = measured()
-      ? "Which digits are being drawn appears here."
-      : `Which ${things()} are being drawn is measured on MNIST runs only.`;
+    $("coverage-readout").textContent = `Which ${kinds()} are being drawn appears here.`;
     $("collapse-warning").hidden = true;
     return;
   }
   $("quality-readout").textContent =
     `Step ${m.step}: classifier score ${m.classifierScore.toFixed(2)}, FID ${m.fid.toFixed(1)}, ` +
     `copies ${(m.copyRate * 100).toFixed(1)}%, diversity ${m.diversity.toFixed(2)} (${m.samples} samples).`;
-  $("coverage-readout").textContent = `${m.digitsCovered} of 10 digits are being drawn.`;
+  $("coverage-readout").textContent =
+    `${m.digitsCovered} of 10 ${kinds()} are being drawn.` +
+    (clothes() ? " (Real clothes do not reach 10 either: shirts and pullovers are seldom told from T-shirts and coats with confidence.)" : "");
   const warning = $("collapse-warning");
   const fewer = m.digitsCovered <= bestCovered - COLLAPSE_DROP;
   const same = m.step > 0 && m.diversity < COLLAPSED_DIVERSITY;
   warning.hidden = !api.collapseWarning;
   warning.textContent = same
     ? `Mode collapse: the generator draws almost the same image every time (diversity ` +
-      `${m.diversity.toFixed(3)}; real digits: 1). It found one image that fooled the discriminator once and stopped exploring.`
+      `${m.diversity.toFixed(3)}; real ${things()}: 1). It found one image that fooled the discriminator once and stopped exploring.`
     : fewer
-      ? `Mode collapse? The generator now draws only ${m.digitsCovered} of 10 digits; earlier it drew ` +
-        `${bestCovered}. It is making fewer kinds of digits, a common way for GANs to fail.`
+      ? `Mode collapse? The generator now draws only ${m.digitsCovered} of 10 ${kinds()}; earlier it drew ` +
+        `${bestCovered}. It is making fewer kinds of ${things()}, a common way for GANs to fail.`
       : warning.textContent; // held on by the hysteresis: the last reason stands
 }
 
@@ -209,7 +217,9 @@ function drawHistogram(m) {
     col.append(n, bar);
     plotArea.append(col);
     const label = document.createElement("span");
+    // Digits name themselves; clothes get their class number, named in the tooltip.
     label.textContent = String(digit);
+    if (clothes()) label.title = datasetInfo(api.settings.dataset).classes[digit];
     labels.append(label);
   });
   const box = $("class-histogram");
@@ -217,7 +227,7 @@ function drawHistogram(m) {
   box.setAttribute(
     "aria-label",
     m
-      ? `Digits drawn, out of ${total} samples: ${counts.map((c, d) => `${d}: ${c}`).join(", ")}`
+      ? `${clothes() ? "Clothes" : "Digits"} drawn, out of ${total} samples: ${counts.map((c, d) => `${names()[d]}: ${c}`).join(", ")}`
       : `Which ${things()} the generator draws: not measured yet`,
   );
 }

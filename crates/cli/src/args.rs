@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use ganvas_core::data::Dataset;
 use ganvas_core::settings::Settings;
 use ganvas_core::train::TrainConfig;
 
@@ -100,11 +101,16 @@ pub(crate) enum Command {
 
 #[derive(Subcommand)]
 pub(crate) enum ClassifierCommand {
-    /// Train the classifier on the 9,000 training digits, check it on the 1,000 held-out digits,
-    /// and write it with the held-out reference statistics (the shipped file is made this way).
+    /// Train the classifier on a data set's 9,000 training images, check it on the 1,000 held-out
+    /// ones, and write it with the held-out reference statistics (the shipped files are made this
+    /// way).
     Train {
-        #[arg(long, default_value = "www/models/classifier.ganvas")]
-        out: PathBuf,
+        /// The data set: mnist or fashion.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// Where to write it (default: the data set's file under www/models/).
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[arg(long, default_value_t = 30)]
         epochs: usize,
         #[arg(long, default_value_t = 7)]
@@ -230,9 +236,26 @@ pub(crate) struct EvalArgs {
     /// Generated samples the metrics are computed on.
     #[arg(long, default_value_t = 2000)]
     pub(crate) samples: usize,
-    /// The classifier file.
-    #[arg(long, default_value = "www/models/classifier.ganvas")]
-    pub(crate) classifier: PathBuf,
+    /// The classifier file (default: the run's data set's, under www/models/).
+    #[arg(long)]
+    pub(crate) classifier: Option<PathBuf>,
+}
+
+impl EvalArgs {
+    /// The classifier file for `dataset`: the one given, else the data set's shipped one.
+    pub(crate) fn classifier_for(&self, dataset: Dataset) -> PathBuf {
+        self.classifier
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("www/models").join(dataset.classifier_file()))
+    }
+}
+
+/// A data set by its id, or an error that names the ids.
+pub(crate) fn dataset(id: &str) -> Result<Dataset, String> {
+    Dataset::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = Dataset::ALL.iter().map(|d| d.id()).collect();
+        format!("no data set \"{id}\" (there are {})", ids.join(", "))
+    })
 }
 
 #[derive(clap::Args)]

@@ -7,17 +7,19 @@ use std::time::Instant;
 use burn::prelude::*;
 use ganvas_core::classifier::{ClassifierTraining, accuracy, calibration, train_classifier};
 use ganvas_core::classifier_file::ClassifierFile;
+use ganvas_core::data::Dataset;
 use ganvas_core::evaluator::reference;
 use ganvas_core::outliers::early_generator_images;
 
-use crate::load_data;
+use crate::load_dataset;
 
 pub(crate) fn classifier_train(
     training: ClassifierTraining,
+    dataset: Dataset,
     out: &Path,
     data_dir: &Path,
 ) -> Result<(), String> {
-    let data = load_data(data_dir)?;
+    let data = load_dataset(data_dir, dataset)?;
     let device = Device::flex();
     let started = Instant::now();
     let early = pollster::block_on(early_generator_images(256, &device))
@@ -42,7 +44,7 @@ pub(crate) fn classifier_train(
     let calibrated = pollster::block_on(calibration(&classifier, &data, &heldout, 0.9, &device))
         .map_err(|e| format!("measuring calibration failed: {e:?}"))?;
     println!(
-        "held-out digits predicted with p >= 0.9: {:.1}%, of which {:.2}% are right",
+        "held-out images predicted with p >= 0.9: {:.1}%, of which {:.2}% are right",
         calibrated.confident_share * 100.0,
         calibrated.confident_accuracy * 100.0
     );
@@ -59,7 +61,7 @@ pub(crate) fn classifier_train(
     }
     fs::write(out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!(
-        "held-out accuracy {:.2}% ({} digits); held-out nearest-training-digit median distance {:.3}; wrote {} ({} bytes) in {:.0}s",
+        "held-out accuracy {:.2}% ({} images); held-out nearest-training-image median distance {:.3}; wrote {} ({} bytes) in {:.0}s",
         heldout_accuracy * 100.0,
         heldout.len(),
         file.reference.heldout_nn_median,

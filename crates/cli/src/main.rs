@@ -69,18 +69,25 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Classifier {
             command:
                 ClassifierCommand::Train {
+                    dataset,
                     out,
                     epochs,
                     seed,
                     data,
                 },
-        } => classifier_train(
-            ClassifierTraining::new()
-                .with_epochs(epochs)
-                .with_seed(seed),
-            &out,
-            &data.data_dir,
-        ),
+        } => {
+            let dataset = args::dataset(&dataset)?;
+            let out =
+                out.unwrap_or_else(|| Path::new("www/models").join(dataset.classifier_file()));
+            classifier_train(
+                ClassifierTraining::new()
+                    .with_epochs(epochs)
+                    .with_seed(seed),
+                dataset,
+                &out,
+                &data.data_dir,
+            )
+        }
         Command::Bench {
             preset,
             batch,

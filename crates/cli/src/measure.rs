@@ -13,7 +13,7 @@ use ganvas_core::model::CLASSES;
 use ganvas_core::train::{GanCheckpoint, evaluation_noise};
 
 use crate::args::EvalArgs;
-use crate::load_data;
+use crate::load_dataset;
 
 pub(crate) fn load_evaluator(
     path: &Path,
@@ -73,12 +73,14 @@ pub(crate) fn evaluate_checkpoint(
     eval: &EvalArgs,
     data_dir: &Path,
 ) -> Result<(), String> {
-    let data = load_data(data_dir)?;
     let device = Device::flex();
     let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let checkpoint =
         GanCheckpoint::decode(&bytes, &device).map_err(|e| format!("{}: {e}", path.display()))?;
-    let evaluator = load_evaluator(&eval.classifier, &data, &device)?;
+    // The run's own data set, measured by its classifier.
+    let dataset = checkpoint.config.dataset;
+    let data = load_dataset(data_dir, dataset)?;
+    let evaluator = load_evaluator(&eval.classifier_for(dataset), &data, &device)?;
     let config = &checkpoint.config;
     let z = evaluation_noise(&config.model, config.seed, eval.samples, &device);
     let metrics = measure(&evaluator, checkpoint.generator.sample(&z), &data)?;

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
-use ganvas_core::data::Dataset;
 use ganvas_core::model::IMAGE_PIXELS;
 use ganvas_core::picture::{TIMELAPSE_FRAMES, grid_png, timelapse_png};
 use ganvas_core::resume::RunHistory;
@@ -47,12 +46,13 @@ pub(crate) fn train(
     out: &Path,
     data_dir: &Path,
 ) -> Result<(), String> {
-    if schedule.eval_every > 0 && config.dataset != Dataset::Mnist {
-        return Err("--eval-every: the measuring classifier knows digits only (MNIST)".into());
-    }
     let data = load_dataset(data_dir, config.dataset)?;
     let evaluator = if schedule.eval_every > 0 {
-        Some(load_evaluator(&eval.classifier, &data, device)?)
+        Some(load_evaluator(
+            &eval.classifier_for(config.dataset),
+            &data,
+            device,
+        )?)
     } else {
         None
     };

@@ -189,6 +189,15 @@ impl Dataset {
         }
     }
 
+    /// The measuring classifier's file for it, under `www/models/` (`ganvas classifier train
+    /// --dataset <id>` writes it).
+    pub fn classifier_file(self) -> &'static str {
+        match self {
+            Dataset::Mnist => "classifier.ganvas",
+            Dataset::Fashion => "classifier-fashion.ganvas",
+        }
+    }
+
     /// Names of its ten classes.
     pub fn classes(self) -> [&'static str; 10] {
         match self {

@@ -79,6 +79,8 @@ pub struct DatasetInfo {
     /// Images, then labels, under `www/data/`.
     pub files: [&'static str; 2],
     pub classes: [&'static str; 10],
+    /// Its measuring classifier's file, under `www/models/`.
+    pub classifier: &'static str,
 }
 
 /// What the page knows of a run's shape, from the one place core writes it: the settings' ranges
@@ -111,6 +113,7 @@ pub fn schema() -> Schema {
                 name: d.name(),
                 files: d.files(),
                 classes: d.classes(),
+                classifier: d.classifier_file(),
             })
             .collect(),
         max_file_bytes: MAX_FILE_BYTES,
