@@ -113,6 +113,12 @@ test("settings: live changes apply, structural ones restart and say so, bad valu
     assert.match(await page.textContent("#quality-readout"), /^Step \d+: classifier score [\d.]+, FID/);
     assert.match(await page.textContent("#coverage-readout"), /^\d+ of 10 kinds of clothing are being drawn\. \(Real clothes do not reach 10 either/);
     assert.match(await page.getAttribute("#class-histogram", "aria-label"), /^Clothes drawn, out of \d+ samples: T-shirt\/top: \d+/);
+    // The copy check compares with the training clothes, by their class names.
+    const box = await page.locator("#samples").boundingBox();
+    await page.mouse.click(box.x + (2.5 / 8) * box.width, box.y + (1.5 / 8) * box.height);
+    await page.waitForFunction(() => document.querySelectorAll("#neighbours li").length === 5, null, { timeout: 60_000 });
+    assert.match(await page.textContent("#neighbours"), /Its 5 nearest training images/);
+    assert.match(await page.textContent("#neighbours li"), /^a (T-shirt\/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot), distance/);
     assert.deepEqual(log.errors, [], "no console errors");
   } finally {
     await browser.close();

@@ -2,7 +2,7 @@
 // training, and the copy check: pick a digit (click, or arrow keys and Enter) to see its five
 // nearest training digits and whether it is new or a copy. Also draws any 28x28 image.
 
-import { api, session, call, live, $, setStatus, on, emit, describe } from "./page.js";
+import { api, session, call, live, $, setStatus, on, emit, describe, datasetInfo } from "./page.js";
 import { showPanel } from "./panels.js";
 
 const SAMPLE_EVERY_MS = 500;
@@ -34,15 +34,22 @@ export function showNeighboursHint(text) {
   const p = document.createElement("p");
   p.className = "hint";
   p.textContent =
-    text || "Click any generated digit to see the 5 training digits nearest to it: is it new, or a copy?";
+    text || `Click any generated ${unit()} to see the 5 training ${unit()}s nearest to it: is it new, or a copy?`;
   $("neighbours").replaceChildren(p);
 }
 
-const VERDICT_WORDS = {
-  novel: "novel: its nearest training digit is about as far away as a real digit's nearest usually is.",
-  "close to a training digit": "close to a training digit: nearer than most real digits are to theirs.",
-  copy: "a copy: it is almost the same image as a training digit.",
-};
+// What the data set holds, one of them: a digit (MNIST) or an image (of clothes, Fashion-MNIST).
+const unit = () => (!api.settings || api.settings.dataset === "mnist" ? "digit" : "image");
+// A training image's class, by name where the data set's classes are not digits.
+const className = (label) => (unit() === "digit" ? String(label) : datasetInfo(api.settings.dataset).classes[label]);
+
+// The copy check's verdicts (ganvas_core::metrics::Verdict's words), in the data set's words.
+const verdictWords = (verdict) =>
+  ({
+    novel: `novel: its nearest training ${unit()} is about as far away as a real ${unit()}'s nearest usually is.`,
+    "close to a training digit": `close to a training ${unit()}: nearer than most real ${unit()}s are to theirs.`,
+    copy: `a copy: it is almost the same image as a training ${unit()}.`,
+  })[verdict] || verdict;
 
 // A click picks the digit under the pointer; with the keyboard, the arrow keys move the pick and
 // Enter or Space checks it. The picked cell is framed on the grid once a pick has begun.
@@ -118,15 +125,15 @@ async function showNeighbours(index) {
   chosen.className = "pick";
   chosen.append(digitCanvas(result.sample, 0, "the generated image"));
   const caption = document.createElement("p");
-  caption.textContent = `Generated digit (row ${row + 1}, column ${col + 1})`;
+  caption.textContent = `Generated ${unit()} (row ${row + 1}, column ${col + 1})`;
   chosen.append(caption);
   const list = document.createElement("ol");
   list.className = "near";
   result.neighbours.forEach((n, i) => {
     const item = document.createElement("li");
-    item.append(digitCanvas(result.pixels, i, `training image ${i + 1}: a ${n.label}`));
+    item.append(digitCanvas(result.pixels, i, `training image ${i + 1}: a ${className(n.label)}`));
     const text = document.createElement("span");
-    text.textContent = `a ${n.label}, distance ${n.distance.toFixed(2)} (${n.ratio.toFixed(2)}× typical)`;
+    text.textContent = `a ${className(n.label)}, distance ${n.distance.toFixed(2)} (${n.ratio.toFixed(2)}× typical)`;
     item.append(text);
     list.append(item);
   });
@@ -135,12 +142,12 @@ async function showNeighbours(index) {
   const far = nearest.verdict === "novel" && nearest.ratio > 1.5;
   verdict.className = `verdict ${nearest.verdict === "novel" ? "novel" : nearest.verdict === "copy" ? "copy" : "close"}`;
   verdict.textContent = far
-    ? "Verdict: novel, and far from every training digit: new, but perhaps not yet a digit."
-    : `Verdict: ${VERDICT_WORDS[nearest.verdict] || nearest.verdict}`;
+    ? `Verdict: novel, and far from every training ${unit()}: new, but perhaps not yet like one.`
+    : `Verdict: ${verdictWords(nearest.verdict)}`;
   const heading = document.createElement("p");
   heading.className = "hint";
   heading.textContent =
-    "Its 5 nearest training digits (pixel distance; \"typical\" is the median distance from a real unseen digit to its nearest training digit):";
+    `Its 5 nearest training ${unit()}s (pixel distance; "typical" is the median distance from a real unseen ${unit()} to its nearest training ${unit()}):`;
   $("neighbours").replaceChildren(chosen, heading, list, verdict);
   showPanel("copy-check");
 }

@@ -292,6 +292,8 @@ impl Ganvas {
                 return Err(JsError::new("a new data set needs its files"));
             };
             *self.data.borrow_mut() = Rc::new(read_dataset(&images, &labels)?);
+            // Its own classifier measures it, once the page sends it.
+            *self.evaluator.borrow_mut() = None;
         }
         *self.session.borrow_mut() = Session::new(config, &self.backend.device, &self.data());
         Ok("restarted".into())

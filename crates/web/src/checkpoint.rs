@@ -82,6 +82,10 @@ impl Ganvas {
             .into_trainer(&self.backend.device, &data)
             .map_err(|e| JsError::new(&e.to_string()))?;
         *self.session.borrow_mut() = Session::of(trainer);
+        if !Rc::ptr_eq(&data, &self.data()) {
+            // Another data set: its own classifier measures it, once the page sends it.
+            *self.evaluator.borrow_mut() = None;
+        }
         *self.data.borrow_mut() = data;
         Ok(to_js(&LoadedRun {
             step: saved.step as f64,

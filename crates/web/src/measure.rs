@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use ganvas_core::data::{Dataset, Mnist};
+use ganvas_core::data::Mnist;
 use ganvas_core::{classifier_file::ClassifierFile, evaluator::Evaluator};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -17,13 +17,13 @@ const MAX_EVAL_SAMPLES: usize = 2000;
 
 #[wasm_bindgen]
 impl Ganvas {
-    /// Loads the measuring classifier (a `www/models/classifier.ganvas` file) onto this run's
-    /// device, with the training digits it compares samples to. Returns its held-out accuracy.
+    /// Loads the measuring classifier of the run's data set (its `www/models/` file, named in the
+    /// run's schema) onto this run's device, with the training images it compares samples to.
+    /// Returns its held-out accuracy. A new data set drops it (`configure`, `loadCheckpoint`).
     #[wasm_bindgen(js_name = loadClassifier)]
     pub fn load_classifier(&self, bytes: Vec<u8>) -> Result<f64, JsError> {
         let (file, classifier) = ClassifierFile::decode(&bytes, &self.backend.device)
             .map_err(|e| JsError::new(&format!("the classifier file could not be read: {e}")))?;
-        self.digits_only()?;
         let accuracy = file.heldout_accuracy;
         let data = self.data();
         let evaluator = Evaluator::new(classifier, file.reference, &data, &self.backend.device);
@@ -37,7 +37,6 @@ impl Ganvas {
     /// as it was at step 0 instead (once; an error where the run did not start here at step 0).
     pub fn evaluate(&self, n: usize, untrained: bool) -> Result<Promise, JsError> {
         let (evaluator, data) = self.evaluator()?;
-        self.digits_only()?;
         let n = n.clamp(2, MAX_EVAL_SAMPLES);
         let (images, step) = {
             let mut session = self.session.borrow_mut();
@@ -71,12 +70,11 @@ impl Ganvas {
         }))
     }
 
-    /// The `k` training digits nearest to sample `index` of the grid (as `samples()` drew it).
+    /// The `k` training images nearest to sample `index` of the grid (as `samples()` drew it).
     /// Resolves with `{ sample: Float32Array(784), pixels: Float32Array(k * 784),
     /// neighbours: [{ index, label, distance, ratio, verdict }] }`, nearest first.
     pub fn neighbours(&self, index: usize, k: usize) -> Result<Promise, JsError> {
         let (evaluator, data) = self.evaluator()?;
-        self.digits_only()?;
         if index >= SAMPLE_COUNT {
             return Err(JsError::new(&format!("there is no sample {index}")));
         }
@@ -117,16 +115,5 @@ impl Ganvas {
             .borrow()
             .clone()
             .ok_or_else(|| JsError::new("the classifier is not loaded yet"))
-    }
-
-    /// The classifier knows digits: measuring and the copy check refuse other data sets.
-    fn digits_only(&self) -> Result<(), JsError> {
-        if self.session.borrow().trainer.config.dataset == Dataset::Mnist {
-            Ok(())
-        } else {
-            Err(JsError::new(
-                "the measuring classifier knows digits only (MNIST)",
-            ))
-        }
     }
 }
