@@ -26,31 +26,29 @@ function keyOf(url) {
 
 const sameSite = (url) => new URL(url).origin === keeper.location.origin;
 
-// The network's answer, or null where there is none within NETWORK_WAIT_MS (the fetch goes on,
-// and a late good answer still refreshes the cache).
-async function fromNetwork(request, key, cache) {
-  const fetching = fetch(request).then(
+// The network's answer (null where there is none), refreshing the cache when it is good.
+function fromNetwork(request, key, cache) {
+  return fetch(request).then(
     (response) => {
       if (response.ok && response.type === "basic") cache.put(key, response.clone()).catch(() => {});
       return response;
     },
     () => null,
   );
-  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), NETWORK_WAIT_MS));
-  return Promise.race([fetching, timeout]);
 }
 
 async function answer(request) {
   const cache = await caches.open(CACHE);
   const key = keyOf(request.url);
-  const network = await fromNetwork(request, key, cache);
+  const fetching = fromNetwork(request, key, cache);
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), NETWORK_WAIT_MS));
+  const network = await Promise.race([fetching, timeout]);
   if (network) return network;
   const cached = await cache.match(key);
   if (cached) return cached;
-  // Neither: wait for the network after all (it may be slow rather than gone), else fail as the
-  // browser would.
-  const late = await fetch(request).catch(() => null);
-  return late || Response.error();
+  // Neither: wait for the same request after all (the network may be slow rather than gone),
+  // else fail as the browser would.
+  return (await fetching) || Response.error();
 }
 
 async function keep(cache, key, mode) {
