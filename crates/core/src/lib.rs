@@ -6,6 +6,7 @@ pub mod class_names;
 pub mod classifier;
 pub mod classifier_file;
 pub mod data;
+pub mod dataset;
 pub mod dcgan;
 pub mod evaluator;
 pub mod fid;
