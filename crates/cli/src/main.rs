@@ -125,7 +125,12 @@ fn load_dataset(dir: &Path, dataset: Dataset) -> Result<Mnist, String> {
         let path = dir.join(name);
         fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let [images, labels] = dataset.files();
+    let [images, labels] = dataset.files() else {
+        return Err(format!(
+            "{} train in the page (drop them on it); the CLI trains on MNIST and Fashion-MNIST",
+            dataset.name()
+        ));
+    };
     let (images, labels) = (read(images)?, read(labels)?);
     Mnist::from_idx_gz(&images, &labels).map_err(|e| format!("bad data in {}: {e}", dir.display()))
 }

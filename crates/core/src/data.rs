@@ -172,6 +172,8 @@ fn parse_idx<const N: usize>(bytes: &[u8], magic: u32) -> Result<([usize; N], Ve
 pub struct Mnist {
     images: Vec<f32>,
     labels: Vec<u8>,
+    /// Records before this index train; the rest are held out.
+    train_len: usize,
 }
 
 impl Mnist {
@@ -195,7 +197,34 @@ impl Mnist {
             .iter()
             .map(|&p| f32::from(p) / 127.5 - 1.0)
             .collect();
-        Ok(Mnist { images, labels })
+        let train_len = TRAIN_LEN.min(labels.len());
+        Ok(Mnist {
+            images,
+            labels,
+            train_len,
+        })
+    }
+
+    /// Images that all train (no held-out split, every label 0): 784 bytes each, ink 255 on 0.
+    /// `own_images::dataset` checks their number.
+    pub(crate) fn all_training(pixels: &[u8]) -> Mnist {
+        let count = pixels.len() / IMAGE_LEN;
+        Mnist {
+            images: pixels[..count * IMAGE_LEN]
+                .iter()
+                .map(|&p| f32::from(p) / 127.5 - 1.0)
+                .collect(),
+            labels: vec![0; count],
+            train_len: count,
+        }
+    }
+
+    /// The training images as bytes (0..=255), as the IDX file or `all_training` had them.
+    pub fn training_bytes(&self) -> Vec<u8> {
+        self.images[..self.train_len * IMAGE_LEN]
+            .iter()
+            .map(|&p| ((p + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8)
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -207,11 +236,11 @@ impl Mnist {
     }
 
     pub fn train_indices(&self) -> Range<usize> {
-        0..TRAIN_LEN.min(self.len())
+        0..self.train_len
     }
 
     pub fn heldout_indices(&self) -> Range<usize> {
-        TRAIN_LEN.min(self.len())..self.len()
+        self.train_len..self.len()
     }
 
     /// The 784 pixels of image `i`, row-major. Panics if `i >= len()`, like slice indexing.

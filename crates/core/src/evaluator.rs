@@ -52,7 +52,13 @@ impl Evaluator {
             device,
         );
         let train_sq = train.clone().powi_scalar(2).sum_dim(1).transpose(); // [1, 9000]
-        let heldout: Vec<usize> = data.heldout_indices().take(DIVERSITY_REFERENCE).collect();
+        // A set without a held-out split (the learner's own images) is its own reference.
+        let reference_split = if data.heldout_indices().is_empty() {
+            data.train_indices()
+        } else {
+            data.heldout_indices()
+        };
+        let heldout: Vec<usize> = reference_split.take(DIVERSITY_REFERENCE).collect();
         Self {
             classifier,
             reference,

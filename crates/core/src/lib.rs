@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod model;
 pub mod norm;
 pub mod outliers;
+pub mod own_images;
 pub mod picture;
 pub mod preset;
 pub mod resume;

@@ -9,6 +9,7 @@
 //! rng                        JSON { noise, batches }: the noise generator and      full checkpoints
 //!                            the batch order and position
 //! losses, quality            history tables: u32 columns, u32 rows, f64 values     when the run has any
+//! images                     u32 version, u32 count, 784 bytes per image           own images' runs
 //! ```
 //!
 //! A file without the optimizer and rng sections (a shipped pretrained model, or a file from
@@ -19,8 +20,9 @@ use burn::prelude::*;
 
 use crate::adam::Adam;
 use crate::checkpoint::{CheckpointError, GanvasFile, Reader, load_module, module_bytes};
-use crate::data::{BatchSampler, Mnist};
+use crate::data::{BatchSampler, Dataset, Mnist};
 use crate::model::{Discriminator, Generator};
+use crate::own_images;
 use crate::rng::RunRng;
 use crate::settings;
 use crate::train::{ADAM_EPSILON, GAN_KIND, GanMeta, TrainConfig, Trainer};
@@ -151,6 +153,17 @@ impl Trainer {
         history: &RunHistory,
         full: bool,
     ) -> impl Future<Output = Result<Vec<u8>, CheckpointError>> + 'static {
+        self.checkpoint_with(history, full, None)
+    }
+
+    /// [`Self::checkpoint`], with the images the run trains on when they are the learner's own
+    /// (784 bytes each, in an "images" section: see `own_images`).
+    pub fn checkpoint_with(
+        &self,
+        history: &RunHistory,
+        full: bool,
+        own_images: Option<Vec<u8>>,
+    ) -> impl Future<Output = Result<Vec<u8>, CheckpointError>> + 'static {
         let meta = GanMeta {
             config: self.config.clone(),
             step: self.step,
@@ -192,6 +205,12 @@ impl Trainer {
                     table_bytes(&history.quality, QUALITY_COLUMNS.len()),
                 ));
             }
+            if let Some(pixels) = own_images {
+                sections.push((
+                    own_images::SECTION.into(),
+                    own_images::section_bytes(&pixels),
+                ));
+            }
             Ok(GanvasFile {
                 kind: GAN_KIND.into(),
                 meta: serde_json::to_string(&meta).expect("the meta serialises"),
@@ -211,6 +230,8 @@ pub struct SavedRun {
     pub history: RunHistory,
     /// Whether the file carries the optimizers and random streams (it continues the run exactly).
     pub full: bool,
+    /// The images a run on the learner's own images trained on (784 bytes each).
+    pub own_images: Option<Vec<u8>>,
     file: GanvasFile,
 }
 
@@ -236,12 +257,22 @@ impl SavedRun {
         }
         file.section("generator")?;
         file.section("discriminator")?;
+        let own_images = match file.section(own_images::SECTION) {
+            Ok(b) => Some(own_images::parse_section(b).map_err(CheckpointError::BadMeta)?),
+            Err(_) if meta.config.dataset == Dataset::Own => {
+                return Err(CheckpointError::BadMeta(
+                    "the run trained on its own images, and the file does not hold them".into(),
+                ));
+            }
+            Err(_) => None,
+        };
         Ok(Self {
             config: meta.config,
             step: meta.step,
             d_updates: meta.d_updates,
             history,
             full: parts[0],
+            own_images,
             file,
         })
     }
@@ -375,6 +406,26 @@ mod tests {
         let csv = RunHistory::csv(&history().losses, &LOSS_COLUMNS);
         assert!(csv.starts_with("step,d_updates,d_loss,g_loss,d_real,d_fake,g_grad\n0,0.5,1,"));
         assert!(csv.contains("\nNaN,0,"), "{csv}");
+    }
+
+    #[test]
+    fn a_run_on_own_images_keeps_them_in_its_file_and_needs_them() {
+        let pixels: Vec<u8> = (0..20 * 784).map(|i| (i * 7 % 256) as u8).collect();
+        let data = own_images::dataset(&pixels).unwrap();
+        let mut trainer = Trainer::new(
+            tiny_config().with_dataset(Dataset::Own),
+            &Device::flex(),
+            &data,
+        );
+        trainer.train_step(&data);
+        let save =
+            |images| pollster::block_on(trainer.checkpoint_with(&history(), true, images)).unwrap();
+        let saved = SavedRun::parse(&save(Some(data.training_bytes()))).unwrap();
+        assert_eq!(saved.own_images.as_deref(), Some(&pixels[..]));
+        let again = own_images::dataset(saved.own_images.as_ref().unwrap()).unwrap();
+        assert_eq!(saved.into_trainer(&Device::flex(), &again).unwrap().step, 1);
+        let missing = SavedRun::parse(&save(None)).err().unwrap().to_string();
+        assert!(missing.contains("does not hold them"), "{missing}");
     }
 
     #[test]

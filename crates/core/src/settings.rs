@@ -229,6 +229,12 @@ pub fn check(c: &TrainConfig) -> Result<(), String> {
     D_STEPS.check(c.d_steps)?;
     REAL_LABEL.check(c.real_label)?;
     CLIP.check(c.clip)?;
+    if c.model.conditional && !c.dataset.has_classes() {
+        return Err(format!(
+            "a conditional run needs images with classes, and {} have none",
+            c.dataset.name()
+        ));
+    }
     if !(0.0..1.0).contains(&c.beta2) {
         return Err(format!("Adam beta2 {} is out of range (0 to 1)", c.beta2));
     }
