@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::prelude::*;
-use ganvas_core::data::Mnist;
+use ganvas_core::data::{Dataset, Mnist};
 use ganvas_core::evaluator::Evaluator;
 use ganvas_core::latent::LatentSearch;
 use ganvas_core::model::{Generator, Latent, one_hot};
@@ -95,10 +95,27 @@ pub(crate) async fn read_all<const N: usize>(
     })?)
 }
 
-/// A data set's two gzipped IDX files, decoded.
-pub(crate) fn read_dataset(images_gz: &[u8], labels_gz: &[u8]) -> Result<Mnist, JsError> {
-    Mnist::from_idx_gz(images_gz, labels_gz)
+/// A data set's two gzipped IDX files, decoded; for the learner's own images, `images` holds
+/// them (784 bytes each, see `prepareImage`) and `labels` is ignored.
+pub(crate) fn read_dataset(
+    dataset: Dataset,
+    images: &[u8],
+    labels: &[u8],
+) -> Result<Mnist, JsError> {
+    if dataset == Dataset::Own {
+        return ganvas_core::own_images::dataset(images)
+            .map_err(|e| JsError::new(&format!("your images cannot train: {e}")));
+    }
+    Mnist::from_idx_gz(images, labels)
         .map_err(|e| JsError::new(&format!("the data files could not be read: {e}")))
+}
+
+/// A picture the browser decoded (`width * height` grey bytes, 0 black) as a 28x28 MNIST-like
+/// image: 784 bytes, ink fitted into 20x20 and centred by its mass, a light background turned
+/// black. `undefined` when the picture is blank.
+#[wasm_bindgen(js_name = prepareImage)]
+pub fn prepare_image(grey: &[u8], width: usize, height: usize) -> Option<Vec<u8>> {
+    ganvas_core::own_images::prepare(grey, width, height).map(|image| image.to_vec())
 }
 
 pub(crate) fn flat(t: Tensor<2>) -> Tensor<1> {
@@ -158,7 +175,7 @@ pub fn presets() -> Result<JsValue, JsError> {
 #[wasm_bindgen]
 impl Ganvas {
     /// Decodes the data set, acquires the backend (WebGPU, else the CPU) and builds the networks.
-    /// `options`: `{ seed?, batchSize?, backend?: "auto" | "cpu" }`.
+    /// `options`: `{ seed?, batchSize?, backend?: "auto" | "cpu", dataset?, ... }`.
     pub async fn create(
         images_gz: Vec<u8>,
         labels_gz: Vec<u8>,
@@ -166,7 +183,7 @@ impl Ganvas {
     ) -> Result<Ganvas, JsError> {
         let options = options_from(options)?;
         let config = options.train_config().map_err(|e| JsError::new(&e))?;
-        let data = read_dataset(&images_gz, &labels_gz)?;
+        let data = read_dataset(config.dataset, &images_gz, &labels_gz)?;
         let backend = backend::init(options.backend).await;
         let session = Session::new(config, &backend.device, &data);
         Ok(Ganvas {
@@ -268,7 +285,8 @@ impl Ganvas {
 
     /// Applies new settings. Learning rates, the loss, D steps, the real label and the clip value
     /// apply live ("live"); anything else starts a new run at step 0 ("restarted"). A new data set
-    /// needs its two files.
+    /// needs its two files; new own images (`images` with the own data set) restart the run on
+    /// them.
     pub fn configure(
         &self,
         options: JsValue,
@@ -278,20 +296,22 @@ impl Ganvas {
         let config = options_from(options)?
             .train_config()
             .map_err(|e| JsError::new(&e))?;
-        if self
-            .session
-            .borrow_mut()
-            .trainer
-            .apply_live(&config)
-            .is_ok()
+        let new_own_images = config.dataset == Dataset::Own && images_gz.is_some();
+        if !new_own_images
+            && self
+                .session
+                .borrow_mut()
+                .trainer
+                .apply_live(&config)
+                .is_ok()
         {
             return Ok("live".into());
         }
-        if config.dataset != self.session.borrow().trainer.config.dataset {
+        if new_own_images || config.dataset != self.session.borrow().trainer.config.dataset {
             let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
                 return Err(JsError::new("a new data set needs its files"));
             };
-            *self.data.borrow_mut() = Rc::new(read_dataset(&images, &labels)?);
+            *self.data.borrow_mut() = Rc::new(read_dataset(config.dataset, &images, &labels)?);
             // Its own classifier measures it, once the page sends it.
             *self.evaluator.borrow_mut() = None;
         }

@@ -3,14 +3,17 @@
 
 use std::rc::Rc;
 
+use ganvas_core::data::Dataset;
+use ganvas_core::model::Latent;
 use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS, RunHistory, SavedRun};
-use js_sys::{Float64Array, Promise, Uint8Array};
+use ganvas_core::rng::Stream;
+use js_sys::{Float32Array, Float64Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::app::{Ganvas, Session, read_dataset};
+use crate::app::{Ganvas, SAMPLE_COUNT, Session, read_dataset};
 use crate::options::Settings;
-use crate::replies::{CheckpointInfo, LoadedRun, to_js};
+use crate::replies::{CheckpointInfo, ComparedRun, LoadedRun, to_js};
 
 /// `{ settings, step, dUpdates, full }` of a checkpoint file. Errors name what is wrong with it.
 #[wasm_bindgen(js_name = checkpointInfo)]
@@ -21,7 +24,12 @@ pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsError> {
         step: saved.step,
         d_updates: saved.d_updates,
         full: saved.full,
+        own_images: own_image_count(&saved),
     })
+}
+
+fn own_image_count(saved: &SavedRun) -> Option<usize> {
+    saved.own_images.as_ref().map(|p| p.len() / 784)
 }
 
 /// Parses and checks a checkpoint: the same decoder, with the same settings' ranges, as the CLI.
@@ -47,10 +55,14 @@ pub fn history_csv(table: &str, values: Vec<f64>) -> Result<String, JsError> {
 #[wasm_bindgen]
 impl Ganvas {
     /// The whole run as a checkpoint file (Uint8Array): settings, step, both networks, both
-    /// optimizers, the random streams and the given history (flat rows, see `historyCsv`).
+    /// optimizers, the random streams and the given history (flat rows, see `historyCsv`), and
+    /// the images themselves when the run trains on the learner's own.
     pub fn checkpoint(&self, losses: Vec<f64>, quality: Vec<f64>) -> Promise {
         let history = RunHistory { losses, quality };
-        let saving = self.session.borrow().trainer.checkpoint(&history, true);
+        let session = self.session.borrow();
+        let own =
+            (session.trainer.config.dataset == Dataset::Own).then(|| self.data().training_bytes());
+        let saving = session.trainer.checkpoint_with(&history, true, own);
         future_to_promise(async move {
             let bytes = saving
                 .await
@@ -59,9 +71,50 @@ impl Ganvas {
         })
     }
 
+    /// A saved run for comparing, read beside this one (which it leaves untouched): `{ settings,
+    /// step, losses: Float64Array, quality: Float64Array, samples: Float32Array }`. The samples
+    /// are its generator's drawing of its own fixed noise: the grid it showed at that step.
+    #[wasm_bindgen(js_name = compareRun)]
+    pub fn compare_run(&self, bytes: &[u8]) -> Result<Promise, JsError> {
+        let saved = saved_run(bytes)?;
+        let device = &self.backend.device;
+        let (generator, _) = saved
+            .networks(device)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let config = &saved.config;
+        let noise = Latent::fixed(
+            &config.model,
+            config.seed,
+            Stream::FixedSamples,
+            SAMPLE_COUNT,
+            device,
+        );
+        let images = generator.sample(&noise);
+        let settings = Settings::of(config);
+        let step = saved.step as f64;
+        let history = saved.history;
+        Ok(future_to_promise(async move {
+            let data = images
+                .into_data_async()
+                .await
+                .map_err(|e| JsError::new(&format!("reading the samples failed: {e:?}")))?;
+            let pixels: Vec<f32> = data
+                .try_to_vec()
+                .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
+            Ok(to_js(&ComparedRun {
+                settings,
+                step,
+                losses: Float64Array::from(history.losses.as_slice()),
+                quality: Float64Array::from(history.quality.as_slice()),
+                samples: Float32Array::from(pixels.as_slice()),
+            })?)
+        }))
+    }
+
     /// Replaces the run with a checkpoint's, on this backend. A checkpoint of another data set
-    /// needs that data set's two files. On any error the current run is untouched. Returns
-    /// `{ step, dUpdates, full, losses: Float64Array, quality: Float64Array }`.
+    /// needs that data set's two files; one on own images brings them. On any error the current
+    /// run is untouched. Returns `{ step, dUpdates, full, losses: Float64Array,
+    /// quality: Float64Array, ownImages: Uint8Array | null }`.
     #[wasm_bindgen(js_name = loadCheckpoint)]
     pub fn load_checkpoint(
         &self,
@@ -70,13 +123,15 @@ impl Ganvas {
         labels_gz: Option<Vec<u8>>,
     ) -> Result<JsValue, JsValue> {
         let saved = saved_run(&bytes)?;
-        let data = if saved.config.dataset == self.session.borrow().trainer.config.dataset {
+        let data = if let Some(own) = &saved.own_images {
+            Rc::new(read_dataset(Dataset::Own, own, &[])?)
+        } else if saved.config.dataset == self.session.borrow().trainer.config.dataset {
             self.data()
         } else {
             let (Some(images), Some(labels)) = (images_gz, labels_gz) else {
                 return Err(JsError::new("this checkpoint's data set needs its files").into());
             };
-            Rc::new(read_dataset(&images, &labels)?)
+            Rc::new(read_dataset(saved.config.dataset, &images, &labels)?)
         };
         let trainer = saved
             .into_trainer(&self.backend.device, &data)
@@ -93,6 +148,10 @@ impl Ganvas {
             full: saved.full,
             losses: Float64Array::from(saved.history.losses.as_slice()),
             quality: Float64Array::from(saved.history.quality.as_slice()),
+            own_images: saved
+                .own_images
+                .as_ref()
+                .map(|p| Uint8Array::from(p.as_slice())),
         })?)
     }
 }

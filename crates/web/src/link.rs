@@ -12,7 +12,7 @@ pub const MAX_HASH: usize = 4096;
 /// The most fields read.
 const MAX_FIELDS: usize = 64;
 /// Panels a link may hide (`hide=settings,draw`): the page's section ids without the `#`.
-pub const HIDEABLE: [&str; 7] = [
+pub const HIDEABLE: [&str; 8] = [
     "presets",
     "settings",
     "stepper",
@@ -20,6 +20,7 @@ pub const HIDEABLE: [&str; 7] = [
     "explore",
     "draw",
     "step-view",
+    "own-images",
 ];
 
 /// What a link asks for.

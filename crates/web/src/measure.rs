@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use ganvas_core::data::Mnist;
+use ganvas_core::data::{Dataset, Mnist};
+use ganvas_core::own_images;
 use ganvas_core::{classifier_file::ClassifierFile, evaluator::Evaluator};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -26,7 +27,11 @@ impl Ganvas {
             .map_err(|e| JsError::new(&format!("the classifier file could not be read: {e}")))?;
         let accuracy = file.heldout_accuracy;
         let data = self.data();
-        let evaluator = Evaluator::new(classifier, file.reference, &data, &self.backend.device);
+        let mut evaluator = Evaluator::new(classifier, file.reference, &data, &self.backend.device);
+        if self.session.borrow().trainer.config.dataset == Dataset::Own {
+            // No held-out digits: a copy is judged against the images' own spacing.
+            evaluator.reference.heldout_nn_median = own_images::copy_reference(&data);
+        }
         *self.evaluator.borrow_mut() = Some((Rc::new(evaluator), data));
         Ok(accuracy)
     }

@@ -2,6 +2,7 @@
 
 use ganvas_core::checkpoint::MAX_FILE_BYTES;
 use ganvas_core::data::Dataset;
+use ganvas_core::own_images;
 use ganvas_core::preset::{Preset, preset, presets};
 use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS};
 pub use ganvas_core::settings::Settings;
@@ -76,8 +77,8 @@ pub fn preset_list() -> Vec<PresetInfo> {
 pub struct DatasetInfo {
     pub id: &'static str,
     pub name: &'static str,
-    /// Images, then labels, under `www/data/`.
-    pub files: [&'static str; 2],
+    /// Images, then labels, under `www/data/`; none for the learner's own images.
+    pub files: &'static [&'static str],
     pub classes: [&'static str; 10],
     /// Its measuring classifier's file, under `www/models/`.
     pub classifier: &'static str,
@@ -97,6 +98,16 @@ pub struct Schema {
     pub max_file_bytes: usize,
     /// The most grids a timelapse holds (ganvas_core::picture::TIMELAPSE_FRAMES).
     pub timelapse_frames: usize,
+    /// The learner's own images: how few train, how many a run keeps, the largest file read.
+    pub own_images: OwnImageLimits,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnImageLimits {
+    pub min: usize,
+    pub max: usize,
+    pub max_file_bytes: usize,
 }
 
 pub fn schema() -> Schema {
@@ -118,6 +129,11 @@ pub fn schema() -> Schema {
             .collect(),
         max_file_bytes: MAX_FILE_BYTES,
         timelapse_frames: ganvas_core::picture::TIMELAPSE_FRAMES,
+        own_images: OwnImageLimits {
+            min: own_images::MIN_IMAGES,
+            max: own_images::MAX_IMAGES,
+            max_file_bytes: own_images::MAX_FILE_BYTES,
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 //! make `to_js` fail, where a number only rounds.
 
 use ganvas_core::model::CLASSES;
-use js_sys::{Float32Array, Float64Array};
+use js_sys::{Float32Array, Float64Array, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -35,6 +35,8 @@ pub(crate) struct CheckpointInfo {
     pub d_updates: u64,
     /// With optimizer state and random streams: loading continues the run exactly.
     pub full: bool,
+    /// How many of the learner's own images the run carries, when it trained on them.
+    pub own_images: Option<usize>,
 }
 
 /// `loadCheckpoint`: the loaded run's counters and its history tables, flat rows.
@@ -48,6 +50,37 @@ pub(crate) struct LoadedRun {
     pub losses: Float64Array,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub quality: Float64Array,
+    /// The learner's own images the run trained on (784 bytes each), when it did.
+    #[serde(with = "optional_array")]
+    pub own_images: Option<Uint8Array>,
+}
+
+/// `compareRun`: a saved run's settings, counters, history tables and final sample grid.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ComparedRun {
+    pub settings: Settings,
+    pub step: f64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub losses: Float64Array,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub quality: Float64Array,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub samples: Float32Array,
+}
+
+/// An optional typed array at the boundary: itself, or `null`.
+mod optional_array {
+    use js_sys::Uint8Array;
+    use wasm_bindgen::JsValue;
+
+    pub fn serialize<S: serde::Serializer>(
+        a: &Option<Uint8Array>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let value: JsValue = a.clone().map_or(JsValue::NULL, Into::into);
+        serde_wasm_bindgen::preserve::serialize(&value, s)
+    }
 }
 
 /// `trainSteps`: a chunk's statistics. The losses are the chunk's means, the rest the last step's.
