@@ -35,7 +35,8 @@ export interface Bound {
 export interface Dataset {
   id: string;
   name: string;
-  files: [string, string];
+  /** Images, then labels; none for the learner's own images. */
+  files: string[];
   classes: string[];
   /** Its measuring classifier's file, under models/. */
   classifier: string;
@@ -51,6 +52,8 @@ export interface Schema {
   datasets: Dataset[];
   maxFileBytes: number;
   timelapseFrames: number;
+  /** The learner's own images: how few train, how many a run keeps, the largest file read. */
+  ownImages: { min: number; max: number; maxFileBytes: number };
 }
 
 export interface Preset {
@@ -137,6 +140,8 @@ export interface CheckpointInfo {
   step: number;
   dUpdates: number;
   full: boolean;
+  /** How many of the learner's own images the run carries, when it trained on them. */
+  ownImages: number | null;
 }
 
 export interface LoadedRun extends RunShape {
@@ -145,6 +150,17 @@ export interface LoadedRun extends RunShape {
   full: boolean;
   losses: Float64Array;
   quality: Float64Array;
+  /** The learner's own images the run trained on (784 bytes each), when it did. */
+  ownImages: Uint8Array | null;
+}
+
+export interface ComparedRun {
+  settings: Settings;
+  step: number;
+  losses: Float64Array;
+  quality: Float64Array;
+  /** Its final sample grid: 64 images of 784 pixels in [-1, 1]. */
+  samples: Float32Array;
 }
 
 export interface Probe {
@@ -183,10 +199,12 @@ export interface Methods {
   memory: [void, Record<string, number>];
   checkpoint: [{ losses: Float64Array; quality: Float64Array }, { bytes: Uint8Array<ArrayBuffer>; step: number }];
   checkpointInfo: [{ bytes: Uint8Array }, CheckpointInfo];
+  compareRun: [{ bytes: Uint8Array }, ComparedRun];
   loadCheckpoint: [{ bytes: Uint8Array } & Images, LoadedRun];
   historyCsv: [{ table: string; values: number[] }, string];
   timelapsePng: [{ steps: Float64Array; pixels: Float32Array }, Uint8Array<ArrayBuffer>];
   parseLink: [{ hash: string }, ParsedLink];
+  prepareImage: [{ grey: Uint8Array; width: number; height: number }, Uint8Array | null];
   formatLink: [{ preset?: string; settings: Settings; autostart: boolean; pretrained: boolean; hide: string[] }, string];
   trainSteps: [{ n: number }, ChunkStats];
   play: [{ token: number; stepsPerFrame: number; budgetMs: number; maxChunk: number }, true];

@@ -40,8 +40,11 @@ export function showNeighboursHint(text) {
 
 // What the data set holds, one of them: a digit (MNIST) or an image (of clothes, Fashion-MNIST).
 const unit = () => (!api.settings || api.settings.dataset === "mnist" ? "digit" : "image");
-// A training image's class, by name where the data set's classes are not digits.
+const own = () => Boolean(api.settings && api.settings.dataset === "own");
+// A training image's class, by name where the data set's classes are not digits; the learner's
+// own images have none, and are named by their number in the set.
 const className = (label) => (unit() === "digit" ? String(label) : datasetInfo(api.settings.dataset).classes[label]);
+const named = (n) => (own() ? `your image ${n.index + 1}` : `a ${className(n.label)}`);
 
 // The copy check's verdicts (ganvas_core::metrics::Verdict's words), in the data set's words.
 const verdictWords = (verdict) =>
@@ -131,9 +134,9 @@ async function showNeighbours(index) {
   list.className = "near";
   result.neighbours.forEach((n, i) => {
     const item = document.createElement("li");
-    item.append(digitCanvas(result.pixels, i, `training image ${i + 1}: a ${className(n.label)}`));
+    item.append(digitCanvas(result.pixels, i, `training image ${i + 1}: ${named(n)}`));
     const text = document.createElement("span");
-    text.textContent = `a ${className(n.label)}, distance ${n.distance.toFixed(2)} (${n.ratio.toFixed(2)}× typical)`;
+    text.textContent = `${named(n)}, distance ${n.distance.toFixed(2)} (${n.ratio.toFixed(2)}× typical)`;
     item.append(text);
     list.append(item);
   });
@@ -146,8 +149,9 @@ async function showNeighbours(index) {
     : `Verdict: ${verdictWords(nearest.verdict)}`;
   const heading = document.createElement("p");
   heading.className = "hint";
-  heading.textContent =
-    `Its 5 nearest training ${unit()}s (pixel distance; "typical" is the median distance from a real unseen ${unit()} to its nearest training ${unit()}):`;
+  heading.textContent = own()
+    ? `Its 5 nearest of your images (pixel distance; "typical" is the median distance from one of your images to the nearest other one):`
+    : `Its 5 nearest training ${unit()}s (pixel distance; "typical" is the median distance from a real unseen ${unit()} to its nearest training ${unit()}):`;
   $("neighbours").replaceChildren(chosen, heading, list, verdict);
   showPanel("copy-check");
 }

@@ -14,6 +14,8 @@
 //   panels.js    the side panels: tabs, and bringing a panel into view
 //   autosave.js  the run kept in this browser (IndexedDB) and the Resume offer
 //   offline.js   the site kept in this browser for offline use (web/offline-worker.js)
+//   own-images.js the learner's own pictures: added, previewed, trained on
+//   compare.js   saved runs beside this one: curves, grids, settings
 //   settings-form.js, step-view.js, explore.js, draw.js, save.js: the panels below the grid
 
 import { api, session, call, $, on } from "./page.js";
@@ -30,6 +32,8 @@ import "./explore.js";
 import "./draw.js";
 import "./panels.js";
 import "./save.js";
+import "./own-images.js";
+import "./compare.js";
 import { persist } from "./autosave.js";
 import { offline } from "./offline.js";
 

@@ -55,6 +55,8 @@ export const api = {
   timelapse: { frames: 0, every: 0 },
   probe: null, // the last probe of the drawing pad: { realness, probabilities, guess }
   search: null, // the latent search: { steps, distance, running, cancelled }
+  ownImages: 0, // how many of the learner's own images the page holds (web/own-images.js)
+  compare: null, // the runs compared (web/compare.js): { runs: [{ name, step, losses, measurements }], differing, curve }
 };
 
 // The page's side of the training worker. `call` is set once the run is created (and replaced
@@ -70,6 +72,9 @@ export const session = {
   // the count unchanged since can be brought to the present step by training again: the run's
   // batches and noise come from its seed (web/autosave.js offers the step at leave that way).
   edits: 0,
+  // The learner's own images (web/own-images.js): 784 bytes each, MNIST-like, in the order added.
+  /** @type {Uint8Array[]} */
+  ownImages: [],
 };
 
 // The worker's methods that change the run other than by training steps.
@@ -176,10 +181,32 @@ export async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** A data set's images and labels (gzipped IDX files under data/). */
-export function fetchDataset(id) {
+/**
+ * A data set's images and labels (gzipped IDX files under data/); for the learner's own images,
+ * the images themselves (784 bytes each) and no labels. Throws where there are too few of them.
+ * @returns {Promise<Uint8Array[]>}
+ */
+export async function fetchDataset(id) {
+  if (id === "own") return [ownImageBytes(), new Uint8Array(0)];
   return Promise.all(datasetInfo(id).files.map((file) => fetchBytes(`data/${file}`)));
 }
+
+/** The learner's own images in one array, once there are enough of them to train on. */
+export function ownImageBytes() {
+  const { min } = api.schema.ownImages;
+  const n = session.ownImages.length;
+  if (n < min) {
+    throw new Error(
+      `a run needs at least ${min} of your own images and there ${n === 1 ? "is 1" : `are ${n}`}: add more in the "Your images" panel`,
+    );
+  }
+  const bytes = new Uint8Array(n * 784);
+  session.ownImages.forEach((image, i) => bytes.set(image, i * 784));
+  return bytes;
+}
+
+// What the discriminator tells the generator's images from, in the page's opening sentence.
+const LEDE = { mnist: "real handwritten digits", fashion: "real photos of clothes", own: "your own images" };
 
 // The run's settings and shape, as the worker reports them after create and configure.
 export function describe(info) {
@@ -188,6 +215,7 @@ export function describe(info) {
   api.conditional = info.conditional;
   const dataset = datasetInfo(info.settings.dataset);
   $("dataset-name").textContent = dataset.name;
+  $("lede-data").textContent = LEDE[dataset.id] || LEDE.mnist;
   $("digit-picker-box").hidden = !info.conditional;
   if (!info.conditional) api.digit = null;
   // The picker names the classes of the data set in use.

@@ -164,6 +164,41 @@ export function drawQualityPlot(quality) {
   update(entry, [quality.map((m) => m.step), quality.map((m) => m.classifierScore), quality.map((m) => (m.fid > 0 ? m.fid : null))]);
 }
 
+// Runs side by side (web/compare.js): one colour each, this run first.
+export const RUN_COLORS = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#495057"];
+
+/**
+ * Runs' curves of one quantity overlaid (web/compare.js), on the union of their steps: a run with
+ * no value at a step is bridged. `smoothed`: each run's curve is smoothed as the loss plot's are.
+ * @param {{ name: string, steps: number[], values: number[] }[]} runs
+ */
+export function drawComparePlot(runs, smoothed) {
+  // The series are fixed when a chart is made: new runs make a new chart.
+  const key = runs.map((r) => r.name).join("\n");
+  const old = charts.get("compare-plot");
+  if (old && old.key !== key) {
+    old.chart.destroy();
+    charts.delete("compare-plot");
+  }
+  const entry = chart("compare-plot", () =>
+    base(
+      runs.map((r, i) => line(r.name, RUN_COLORS[i % RUN_COLORS.length], 2, { spanGaps: true, points: { show: !smoothed, size: 4 } })),
+      { y: { range: (u) => robustRange(runs.flatMap((_, i) => inView(u, i + 1))) } },
+      [yAxis()],
+    ),
+  );
+  entry.key = key;
+  const steps = [...new Set(runs.flatMap((r) => r.steps))].sort((a, b) => a - b);
+  const at = new Map(steps.map((s, i) => [s, i]));
+  const columns = runs.map((r) => {
+    const column = new Array(steps.length).fill(null);
+    const values = smoothed ? smooth(r.values) : r.values;
+    r.steps.forEach((s, i) => (column[at.get(s)] = Number.isFinite(values[i]) ? values[i] : null));
+    return column;
+  });
+  update(entry, [steps, ...columns]);
+}
+
 /** A plot's step range in view (for the tests): { min, max, zoomed }, or null before it is drawn. */
 export function plotView(id) {
   const entry = charts.get(id);

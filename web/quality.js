@@ -27,10 +27,15 @@ const COLLAPSE_OFF = 3;
 // collapsed one under 0.01 (README, "Teaching with Ganvas").
 const COLLAPSED_DIVERSITY = 0.05;
 
-// The data set's words for what it holds: MNIST has digits, Fashion-MNIST clothes.
-const clothes = () => api.settings && api.settings.dataset !== "mnist";
-const things = () => (clothes() ? "items of clothing" : "digits");
+// The data set's words for what it holds: MNIST has digits, Fashion-MNIST clothes. The learner's
+// own images have no classes the classifier knows: only copies and variety are measured on them.
+const own = () => Boolean(api.settings && api.settings.dataset === "own");
+const clothes = () => Boolean(api.settings && api.settings.dataset === "fashion");
+const things = () => (own() ? "images" : clothes() ? "items of clothing" : "digits");
 const kinds = () => (clothes() ? "kinds of clothing" : "digits");
+const ownNote =
+  "The classifier knows digits and clothes, not your images, so on them this panel measures copies and variety only: " +
+  "with a few dozen images, watch the copy rate rise as the GAN learns them by heart.";
 const names = () => (api.settings ? datasetInfo(api.settings.dataset).classes : datasetInfo("mnist").classes);
 
 let classifierBytes = null; // a promise of the classifier file, fetched once the model is up
@@ -151,7 +156,8 @@ export async function evaluate(current) {
 // The mode-collapse warning, with hysteresis: it follows sustained changes only.
 function judgeCollapse(m) {
   bestCovered = Math.max(bestCovered, m.digitsCovered);
-  const collapsed = m.digitsCovered <= bestCovered - COLLAPSE_DROP || (m.step > 0 && m.diversity < COLLAPSED_DIVERSITY);
+  const fewer = !own() && m.digitsCovered <= bestCovered - COLLAPSE_DROP;
+  const collapsed = fewer || (m.step > 0 && m.diversity < COLLAPSED_DIVERSITY);
   collapseRun = collapsed ? { on: collapseRun.on + 1, off: 0 } : { on: 0, off: collapseRun.off + 1 };
   if (collapseRun.on >= COLLAPSE_ON) api.collapseWarning = true;
   if (collapseRun.off >= COLLAPSE_OFF) api.collapseWarning = false;
@@ -160,23 +166,32 @@ function judgeCollapse(m) {
 export function drawQuality() {
   drawQualityPlot(runHistory.quality);
   drawHistogram(api.metrics);
+  $("class-histogram").hidden = own();
+  $("histogram-hint").hidden = own();
   const m = api.metrics;
   if (!m) {
     if (api.classifier === "ready" || api.classifier === "waiting") {
       $("quality-readout").textContent = "Measured once training starts.";
     }
-    $("coverage-readout").textContent = `Which ${kinds()} are being drawn appears here.`;
+    $("coverage-readout").textContent = own() ? ownNote : `Which ${kinds()} are being drawn appears here.`;
     $("collapse-warning").hidden = true;
     return;
   }
-  $("quality-readout").textContent =
-    `Step ${m.step}: classifier score ${m.classifierScore.toFixed(2)}, FID ${m.fid.toFixed(1)}, ` +
+  if (own()) {
+    $("quality-readout").textContent =
+      `Step ${m.step}: copies ${(m.copyRate * 100).toFixed(1)}% (samples nearer to one of your images than your images are to each other), ` +
+      `diversity ${m.diversity.toFixed(2)} (your images: 1; ${m.samples} samples).`;
+    $("coverage-readout").textContent = ownNote;
+  } else {
+    $("quality-readout").textContent =
+      `Step ${m.step}: classifier score ${m.classifierScore.toFixed(2)}, FID ${m.fid.toFixed(1)}, ` +
     `copies ${(m.copyRate * 100).toFixed(1)}%, diversity ${m.diversity.toFixed(2)} (${m.samples} samples).`;
-  $("coverage-readout").textContent =
-    `${m.digitsCovered} of 10 ${kinds()} are being drawn.` +
-    (clothes() ? " (Real clothes do not reach 10 either: shirts and pullovers are seldom told from T-shirts and coats with confidence.)" : "");
+    $("coverage-readout").textContent =
+      `${m.digitsCovered} of 10 ${kinds()} are being drawn.` +
+      (clothes() ? " (Real clothes do not reach 10 either: shirts and pullovers are seldom told from T-shirts and coats with confidence.)" : "");
+  }
   const warning = $("collapse-warning");
-  const fewer = m.digitsCovered <= bestCovered - COLLAPSE_DROP;
+  const fewer = !own() && m.digitsCovered <= bestCovered - COLLAPSE_DROP;
   const same = m.step > 0 && m.diversity < COLLAPSED_DIVERSITY;
   warning.hidden = !api.collapseWarning;
   warning.textContent = same

@@ -11,6 +11,7 @@ import { drawGrid, drawSamples, showNeighboursHint } from "./grid.js";
 import { drawPlots } from "./plots.js";
 import { fetchClassifier, startQuality, reloadClassifier, forgetClassifierFor } from "./quality.js";
 import { readOptions, readLink, updateLink, hidePanels } from "./link.js";
+import { setImages } from "./own-images.js";
 
 /** A training worker wired to the page: its chunks, a lost GPU, a panic. */
 export function openWorker() {
@@ -50,6 +51,14 @@ export async function start() {
   const { options, ignored } = readOptions();
   // A share link's hash sets the run (see crates/web/src/link.rs); what it cannot set is named.
   if (location.hash.length > 1) ignored.push(...(await readLink(worker, options)));
+  const notes = [];
+  if ((await datasetOf(worker, options)) === "own") {
+    // A link of a run on someone's own images: those never left their browser.
+    options.dataset = "mnist";
+    notes.push(
+      "This link's run trained on the sender's own images, which never leave their browser, so it starts on MNIST. Add your own in the \"Your images\" panel.",
+    );
+  }
   let images, labels;
   try {
     setStatus("Loading the images…");
@@ -79,7 +88,6 @@ export async function start() {
   api.ready = true;
   showState();
   emit("ready");
-  const notes = [];
   if (api.backend !== "WebGPU" && api.backendWhy) notes.push(api.backendWhy);
   if (ignored.length) notes.push(`Ignored bad link settings: ${ignored.join(", ")}.`);
   if (api.link.pretrained) {
@@ -164,14 +172,16 @@ export async function loadRun(bytes) {
   return whileDoing("loading a run", async () => {
     await keepBeforeReplacing();
     let files = {};
-    if (info.settings.dataset !== api.settings.dataset) {
+    // A run on own images brings them in its file.
+    if (info.settings.dataset !== api.settings.dataset && info.ownImages === null) {
       const [images, labels] = await fetchDataset(info.settings.dataset);
       files = { images, labels };
     }
     const transfer = [bytes.buffer, ...(files.images ? [files.images.buffer, files.labels.buffer] : [])];
     const result = await call("loadCheckpoint", { bytes, ...files }, transfer);
     session.generation += 1;
-    const datasetChanged = result.settings.dataset !== (api.settings && api.settings.dataset);
+    const datasetChanged = result.settings.dataset !== (api.settings && api.settings.dataset) || result.ownImages !== null;
+    if (result.ownImages) setImages(result.ownImages);
     describe(result);
     const { rows, ms } = historyFromTables(result.losses, result.quality);
     await showRun({ step: result.step, dUpdates: result.dUpdates, rows, ms });
@@ -222,12 +232,14 @@ async function showData() {
 }
 
 // New settings: live ones apply to the running run; others start a new run (the worker decides).
+// `newImages`: the learner's own images as they are now replace the run's (a new run on them).
 // Resolves with "live" or "restarted".
-export async function configure(options) {
+export async function configure(options, { newImages = false } = {}) {
   if (!live()) throw new Error("the model is not running");
   const wasRunning = api.running;
   let files = {};
-  if (options.dataset && api.settings && options.dataset !== api.settings.dataset) {
+  const own = options.dataset === "own" && newImages;
+  if (own || (options.dataset && api.settings && options.dataset !== api.settings.dataset)) {
     const [images, labels] = await fetchDataset(options.dataset);
     files = { images, labels };
   }

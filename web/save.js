@@ -9,6 +9,7 @@ import { snapshot } from "./recovery.js";
 
 import { persist } from "./autosave.js";
 import { timelapseFrames } from "./explore.js";
+import { dropImages } from "./own-images.js";
 
 // ---- Files ----------------------------------------------------------------------------------
 
@@ -154,5 +155,9 @@ document.addEventListener("drop", (e) => {
   if (!e.dataTransfer || e.dataTransfer.files.length === 0) return;
   e.preventDefault();
   if (!api.ready) return;
-  openFile(e.dataTransfer.files[0]);
+  // A run file loads; anything else is pictures for "Your images" (folders are walked).
+  const files = Array.from(e.dataTransfer.files);
+  const run = files.find((f) => f.name.toLowerCase().endsWith(".ganvas"));
+  if (run) openFile(run);
+  else dropImages(e.dataTransfer);
 });

@@ -22,8 +22,8 @@ const LOSSES = [
  */
 /** @type {[key: string, label: string, kind: FieldKind, help: string][]} */
 const FIELDS = [
-  ["dataset", "Data set", { options: [["mnist", "MNIST digits"], ["fashion", "Fashion-MNIST clothes"]] },
-    "Which pictures the generator learns to draw: handwritten digits, or small photos of clothes."],
+  ["dataset", "Data set", { options: [["mnist", "MNIST digits"], ["fashion", "Fashion-MNIST clothes"], ["own", "Your images"]] },
+    "Which pictures the generator learns to draw: handwritten digits, small photos of clothes, or your own (add them in the \"Your images\" panel)."],
   ["architecture", "Networks", { options: [["mlp", "fully connected (seed GAN)"], ["dcgan", "convolutional (DCGAN)"]] },
     "Fully connected networks look at every pixel at once. Convolutional ones work with small patches, like brushes, which suits images."],
   ["conditional", "Conditional", { checkbox: true },
@@ -282,3 +282,6 @@ on("restart", () => {
     markPreset();
   }
 });
+
+/** A setting's name on the page (its form field's label), for the comparison's table. */
+export const settingLabel = (key) => (FIELDS.find((f) => f[0] === key) || [key, key])[1];

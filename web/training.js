@@ -134,6 +134,8 @@ export function onStopped() {
   api.inFlight = false;
   // Pause, then Train again before the worker had stopped: start it again.
   if (api.running && !session.crashed) play();
+  // Paused: the grid shows the step the counter does (it is otherwise redrawn twice a second).
+  else if (live() && !session.recovering) drawSamples();
 }
 
 let sideTasks = false; // one round of requests between chunks at a time

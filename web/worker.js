@@ -171,6 +171,7 @@ const methods = {
     return { bytes: await saving, step };
   },
   checkpointInfo: ({ bytes }) => bindings.checkpointInfo(bytes),
+  compareRun: ({ bytes }) => run.compareRun(bytes),
   loadCheckpoint({ bytes, images, labels }) {
     const loaded = run.loadCheckpoint(bytes, images, labels);
     return { ...loaded, ...describe() };
@@ -178,6 +179,7 @@ const methods = {
   historyCsv: ({ table, values }) => bindings.historyCsv(table, values),
   timelapsePng: ({ steps, pixels }) => bindings.timelapsePng(steps, pixels),
   parseLink: ({ hash }) => bindings.parseLink(hash),
+  prepareImage: ({ grey, width, height }) => bindings.prepareImage(grey, width, height) ?? null,
   formatLink: ({ preset, settings, autostart, pretrained, hide }) =>
     bindings.formatLink(preset, settings, autostart, pretrained, hide),
   trainSteps: ({ n }) => run.trainSteps(n),
