@@ -78,6 +78,7 @@ export async function start() {
   session.call = worker;
   api.presets = backend.presets;
   describe(backend);
+  showNeighboursHint(); // in the words of the run's data set
   fetchClassifier();
   setBackend(backend);
   drawGrid($("real"), await call("realDigits", { n: 64 }));
