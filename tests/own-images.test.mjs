@@ -8,9 +8,10 @@ import { readFileSync } from "node:fs";
 import { launch, open, waitReady } from "./browser.mjs";
 
 // Drops `n` MNIST training digits as PNG files (dark ink on light paper, 56x56, as a scan or a
-// photo would be), plus a text file and an empty file, on the page as a person would drop files.
-async function dropDigits(page, n) {
-  await page.evaluate(async (count) => {
+// photo would be), plus a text file and an empty file (and, with `huge`, a 21 MB file), on the page
+// as a person would drop files.
+async function dropDigits(page, n, huge = false) {
+  await page.evaluate(async ([count, withHuge]) => {
     const pixels = await window.ganvasTest.call("realDigits", { n: count });
     const files = [];
     for (let k = 0; k < count; k++) {
@@ -30,10 +31,11 @@ async function dropDigits(page, n) {
     }
     files.push(new File(["not a picture"], "notes.txt", { type: "text/plain" }));
     files.push(new File([], "empty.png", { type: "image/png" }));
+    if (withHuge) files.push(new File([new Uint8Array(21 << 20)], "huge.png", { type: "image/png" }));
     const dt = new DataTransfer();
     for (const f of files) dt.items.add(f);
     document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, n);
+  }, [n, huge]);
   await page.waitForFunction((count) => window.ganvas.ownImages === count, n, { timeout: 60_000 });
 }
 
@@ -48,10 +50,13 @@ test("dropped pictures join a preview, bad files are named and skipped, a drawin
     const { page, log } = await open(browser, "?backend=cpu");
     await waitReady(page);
     await page.click('[data-goto="own-panel"]');
-    await dropDigits(page, 15);
+    await dropDigits(page, 15, true);
     const message = await page.textContent("#own-message");
     assert.match(message, /Added 15 images/);
-    assert.match(message, /Skipped 2 files: "notes\.txt" \(not an image this browser can read\), "empty\.png" \(empty\)/);
+    assert.match(
+      message,
+      /Skipped 3 files: "notes\.txt" \(not an image this browser can read\), "empty\.png" \(empty\), "huge\.png" \(22\.0 MB, over the 20 MB limit\)/,
+    );
     assert.equal(await page.locator("#own-preview canvas").count(), 15);
     assert.match(await page.textContent("#own-count"), /15 images: add 1 more to train \(at least 16\)/);
     assert.ok(await page.isDisabled("#own-train"), "15 images cannot train");
