@@ -1,6 +1,6 @@
 // Launches Debian's Chromium for the end-to-end tests and benchmarks, and opens the served site.
 import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -53,6 +53,12 @@ export async function open(context, query = "") {
   page.on("request", (r) => log.requests.push(r.url()));
   await page.goto(new URL(query, SITE).href);
   return { page, log };
+}
+
+/** Clicks `selector` and returns the download it starts: { name, bytes }. */
+export async function downloadOf(page, selector) {
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click(selector)]);
+  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
 }
 
 /** Waits until the page says it is ready (backend and data loaded), or fails with its #status. */

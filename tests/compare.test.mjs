@@ -3,13 +3,7 @@
 // one setting that differs; a file that is not a run is named and the rest stay.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { SITE, launch, open, waitReady } from "./browser.mjs";
-
-async function downloadOf(page, selector) {
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click(selector)]);
-  return readFileSync(await download.path());
-}
+import { SITE, downloadOf, launch, open, waitReady } from "./browser.mjs";
 
 // Trains with Train until the quality panel has measured twice, pauses, and saves the run.
 async function trainAndSave(page) {
@@ -17,7 +11,7 @@ async function trainAndSave(page) {
   await page.waitForFunction(() => window.ganvas.evaluations >= 2, null, { timeout: 180_000, polling: 250 });
   await page.click("#train");
   await page.waitForFunction(() => !window.ganvas.running && !window.ganvas.inFlight, null, { timeout: 60_000 });
-  return downloadOf(page, "#save-run");
+  return (await downloadOf(page, "#save-run")).bytes;
 }
 
 test("two saved runs overlay beside this one: a curve and a grid each, and the setting that differs is marked", async () => {

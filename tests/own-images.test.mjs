@@ -4,8 +4,7 @@
 // back in a fresh browser; a share link of such a run starts on MNIST and says why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { launch, open, waitReady } from "./browser.mjs";
+import { downloadOf, launch, open, waitReady } from "./browser.mjs";
 
 // Drops `n` MNIST training digits as PNG files (dark ink on light paper, 56x56, as a scan or a
 // photo would be), plus a text file and an empty file (and, with `huge`, a 21 MB file), on the page
@@ -37,11 +36,6 @@ async function dropDigits(page, n, huge = false) {
     document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, [n, huge]);
   await page.waitForFunction((count) => window.ganvas.ownImages === count, n, { timeout: 60_000 });
-}
-
-async function downloadOf(page, selector) {
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click(selector)]);
-  return readFileSync(await download.path());
 }
 
 test("dropped pictures join a preview, bad files are named and skipped, a drawing joins, too few cannot train; a link of such a run starts on MNIST", async () => {
@@ -156,7 +150,7 @@ test("20 dropped images train; after long training the copy check finds copies o
     assert.match(await page.textContent("#neighbours .verdict"), /Verdict: a copy/);
     assert.match(await page.textContent("#neighbours .near"), new RegExp(`your image ${nearest.index + 1}, distance`));
 
-    saved = await downloadOf(page, "#save-run");
+    saved = (await downloadOf(page, "#save-run")).bytes;
     assert.deepEqual(log.errors, []);
   } finally {
     await first.close();

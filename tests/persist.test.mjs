@@ -4,11 +4,11 @@
 // session, no request leaves the page's origin. The autosave is tests/autosave.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { SITE, fullSteps, launch, open, waitReady } from "./browser.mjs";
+import { SITE, downloadOf, fullSteps, launch, open, waitReady } from "./browser.mjs";
 
 const ORIGIN = new URL(SITE).origin;
 
@@ -22,11 +22,6 @@ function assertSameOrigin(urls) {
   const away = urls.filter((u) => !u.startsWith(`${ORIGIN}/`) && !/^(blob|data):/.test(u));
   assert.deepEqual(away, [], "requests that left the origin");
   assert.ok(urls.length > 5, "the session was recorded");
-}
-
-async function downloadOf(page, selector) {
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click(selector)]);
-  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
 }
 
 const statusText = (page) => page.textContent("#status");

@@ -8,7 +8,7 @@ import { api, call, live, $, setStatus, on, serial } from "./page.js";
 import { runHistory, historyFromTables } from "./history.js";
 import { drawComparePlot, RUN_COLORS } from "./plots.js";
 import { drawGrid } from "./grid.js";
-import { settingLabel } from "./settings-form.js";
+import { settingLabel, format } from "./settings-form.js";
 
 const MAX_RUNS = 4;
 
@@ -39,8 +39,6 @@ function runs() {
   };
   return [here, ...files];
 }
-
-const shown = (v) => (Array.isArray(v) ? v.join(", ") : typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v));
 
 /** Opens saved runs for comparing; a file that cannot be read is named, and the rest still open. */
 export const addRuns = serial(async (list) => {
@@ -154,7 +152,7 @@ function drawTable(all) {
   body[1].id = "compare-this-step";
   const rows = [rowOf(body)];
   for (const key of keys) {
-    const values = all.map((r) => shown(r.settings[key]));
+    const values = all.map((r) => format(r.settings[key]));
     const differs = values.some((v) => v !== values[0]);
     if (differs) differing.push(key);
     const name = cell("th", settingLabel(key), "row");

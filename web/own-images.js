@@ -5,6 +5,7 @@
 
 import { api, session, call, live, $, setStatus, on, serial } from "./page.js";
 import { configure } from "./run.js";
+import { digitCanvas } from "./grid.js";
 
 // Thumbnails shown at once: a set of thousands is counted, and its first images shown.
 const PREVIEW = 200;
@@ -177,18 +178,8 @@ export function showImages() {
 function thumbnail(image, i) {
   const figure = document.createElement("figure");
   figure.className = "thumb";
-  const canvas = document.createElement("canvas");
-  canvas.width = 28;
-  canvas.height = 28;
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", `your image ${i + 1}`);
-  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
-  const data = ctx.createImageData(28, 28);
-  for (let p = 0; p < 784; p++) {
-    data.data[p * 4] = data.data[p * 4 + 1] = data.data[p * 4 + 2] = image[p];
-    data.data[p * 4 + 3] = 255;
-  }
-  ctx.putImageData(data, 0, 0);
+  // Bytes 0..=255 as the [-1, 1] pixels the grid's images are drawn from.
+  const canvas = digitCanvas(Float32Array.from(image, (v) => v / 127.5 - 1), 0, `your image ${i + 1}`);
   const button = document.createElement("button");
   button.type = "button";
   button.textContent = "×";

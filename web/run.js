@@ -52,9 +52,10 @@ export async function start() {
   // A share link's hash sets the run (see crates/web/src/link.rs); what it cannot set is named.
   if (location.hash.length > 1) ignored.push(...(await readLink(worker, options)));
   const notes = [];
-  if ((await datasetOf(worker, options)) === "own") {
+  let dataset = await datasetOf(worker, options);
+  if (dataset === "own") {
     // A link of a run on someone's own images: those never left their browser.
-    options.dataset = "mnist";
+    options.dataset = dataset = "mnist";
     notes.push(
       "This link's run trained on the sender's own images, which never leave their browser, so it starts on MNIST. Add your own in the \"Your images\" panel.",
     );
@@ -62,7 +63,7 @@ export async function start() {
   let images, labels;
   try {
     setStatus("Loading the images…");
-    [images, labels] = await fetchDataset(await datasetOf(worker, options));
+    [images, labels] = await fetchDataset(dataset);
   } catch (error) {
     fail(`The image data could not be loaded (${error.message}). Check the connection and reload.`);
     return;

@@ -166,7 +166,8 @@ const onFieldChange = serial(async (key, label, value) => {
   }
 });
 
-const format = (v) =>
+/** A setting's value as the page shows it (f32 values as typed, lists comma-separated). */
+export const format = (v) =>
   Array.isArray(v) ? v.join(", ") : typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v);
 
 // Presets ----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ mod stats;
 mod view;
 
 pub(crate) use file::GanMeta;
-pub use file::{GAN_KIND, GanCheckpoint, evaluation_noise};
+pub use file::{GAN_KIND, GanCheckpoint, evaluation_noise, fixed_noise};
 pub use stats::{DStepStats, GStepStats, StepStats, StepValues};
 pub use view::{DStepView, GStepView};
 
@@ -306,13 +306,7 @@ impl Trainer {
     /// The run's fixed latent batch: the sample grid shows G of these same `n` vectors all run long.
     /// A conditional model is asked for digit i % 10 at position i.
     pub fn fixed_noise(&self, n: usize) -> Latent {
-        Latent::fixed(
-            &self.config.model,
-            self.config.seed,
-            Stream::FixedSamples,
-            n,
-            &self.device,
-        )
+        fixed_noise(&self.config.model, self.config.seed, n, &self.device)
     }
 
     /// The noise the metrics are measured on: the same `n` vectors at every evaluation of a run,

@@ -118,6 +118,18 @@ pub fn prepare_image(grey: &[u8], width: usize, height: usize) -> Option<Vec<u8>
     ganvas_core::own_images::prepare(grey, width, height).map(|image| image.to_vec())
 }
 
+/// Generated images read back (asynchronously: safe on WebGPU) as one flat array of pixels.
+pub(crate) async fn read_images(images: Tensor<2>) -> Result<Float32Array, JsError> {
+    let data = images
+        .into_data_async()
+        .await
+        .map_err(|e| JsError::new(&format!("reading the samples failed: {e:?}")))?;
+    let pixels: Vec<f32> = data
+        .try_to_vec()
+        .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
+    Ok(Float32Array::from(pixels.as_slice()))
+}
+
 pub(crate) fn flat(t: Tensor<2>) -> Tensor<1> {
     let n = t.dims()[0] * t.dims()[1];
     t.reshape([n])
@@ -253,16 +265,7 @@ impl Ganvas {
             }
             session.trainer.generate(&latent)
         };
-        future_to_promise(async move {
-            let data = images
-                .into_data_async()
-                .await
-                .map_err(|e| JsError::new(&format!("reading the samples failed: {e:?}")))?;
-            let pixels: Vec<f32> = data
-                .try_to_vec()
-                .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
-            Ok(Float32Array::from(pixels.as_slice()).into())
-        })
+        future_to_promise(async move { Ok(read_images(images).await?.into()) })
     }
 
     /// The first `n` training digits, 784 pixels each in [-1, 1]; read on the host, no GPU.

@@ -3,15 +3,14 @@
 
 use std::rc::Rc;
 
-use ganvas_core::data::Dataset;
-use ganvas_core::model::Latent;
+use ganvas_core::data::{Dataset, IMAGE_LEN};
 use ganvas_core::resume::{LOSS_COLUMNS, QUALITY_COLUMNS, RunHistory, SavedRun};
-use ganvas_core::rng::Stream;
-use js_sys::{Float32Array, Float64Array, Promise, Uint8Array};
+use ganvas_core::train::fixed_noise;
+use js_sys::{Float64Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::app::{Ganvas, SAMPLE_COUNT, Session, read_dataset};
+use crate::app::{Ganvas, SAMPLE_COUNT, Session, read_dataset, read_images};
 use crate::options::Settings;
 use crate::replies::{CheckpointInfo, ComparedRun, LoadedRun, to_js};
 
@@ -29,7 +28,7 @@ pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsError> {
 }
 
 fn own_image_count(saved: &SavedRun) -> Option<usize> {
-    saved.own_images.as_ref().map(|p| p.len() / 784)
+    saved.own_images.as_ref().map(|p| p.len() / IMAGE_LEN)
 }
 
 /// Parses and checks a checkpoint: the same decoder, with the same settings' ranges, as the CLI.
@@ -82,31 +81,18 @@ impl Ganvas {
             .networks(device)
             .map_err(|e| JsError::new(&e.to_string()))?;
         let config = &saved.config;
-        let noise = Latent::fixed(
-            &config.model,
-            config.seed,
-            Stream::FixedSamples,
-            SAMPLE_COUNT,
-            device,
-        );
+        let noise = fixed_noise(&config.model, config.seed, SAMPLE_COUNT, device);
         let images = generator.sample(&noise);
         let settings = Settings::of(config);
         let step = saved.step as f64;
         let history = saved.history;
         Ok(future_to_promise(async move {
-            let data = images
-                .into_data_async()
-                .await
-                .map_err(|e| JsError::new(&format!("reading the samples failed: {e:?}")))?;
-            let pixels: Vec<f32> = data
-                .try_to_vec()
-                .map_err(|e| JsError::new(&format!("unexpected sample data: {e:?}")))?;
             Ok(to_js(&ComparedRun {
                 settings,
                 step,
                 losses: Float64Array::from(history.losses.as_slice()),
                 quality: Float64Array::from(history.quality.as_slice()),
-                samples: Float32Array::from(pixels.as_slice()),
+                samples: read_images(images).await?,
             })?)
         }))
     }

@@ -63,6 +63,11 @@ impl GanCheckpoint {
     }
 }
 
+/// The sample grid's noise of a run with this seed: see [`Trainer::fixed_noise`].
+pub fn fixed_noise(model: &ModelConfig, seed: u64, n: usize, device: &Device) -> Latent {
+    Latent::fixed(model, seed, Stream::FixedSamples, n, device)
+}
+
 /// The evaluation noise of a run with this seed: see [`Trainer::evaluation_noise`].
 pub fn evaluation_noise(model: &ModelConfig, seed: u64, n: usize, device: &Device) -> Latent {
     Latent::fixed(model, seed, Stream::Evaluation, n, device)
