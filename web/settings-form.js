@@ -48,6 +48,8 @@ const FIELDS = [
     "The score the discriminator is asked to give real images. 0.9 instead of 1 (label smoothing) keeps it from getting over-confident."],
   ["clip", "Clip (WGAN)", { number: true, step: "any", bound: true },
     "With the Wasserstein loss, the discriminator's weights are kept between minus and plus this value."],
+  ["ema", "G weight average", { number: true, step: "any", bound: true },
+    "The samples are drawn by an average of the generator's weights over its recent steps (0.999: about the last thousand). It draws cleaner images; training is the same. 0: draw with the generator itself."],
   ["generatorHidden", "G widths", { list: true },
     "Sizes of the generator's hidden layers, comma-separated (for the DCGAN: its two channel counts)."],
   ["discriminatorHidden", "D widths", { list: true },

@@ -150,6 +150,9 @@ pub(crate) struct GameArgs {
     /// Weight clipping of the critic, for --loss wgan.
     #[arg(long)]
     clip: Option<f32>,
+    /// Draw the samples with a moving average of G's weights of this decay; 0: with G itself.
+    #[arg(long)]
+    ema: Option<f32>,
     #[arg(long, value_enum)]
     arch: Option<ArchArg>,
     /// A conditional GAN (G is told which digit to draw).
@@ -217,6 +220,7 @@ impl GameArgs {
             d_steps: self.d_steps,
             real_label: self.real_label,
             clip: self.clip,
+            ema: self.ema,
             dataset: self.dataset.clone(),
         }
         .apply(base)

@@ -19,6 +19,10 @@ pub struct Preset {
 /// All presets, in the order the page lists them.
 pub fn presets() -> Vec<Preset> {
     let seed_gan = TrainConfig::new();
+    // The failure presets and their fixes draw with G itself, not the average of its weights: they
+    // show what G does, step by step (an average of a G that jumps between digits would blend
+    // them). Their fixes are the seed GAN's training, drawn the same way.
+    let raw = seed_gan.clone().with_ema(0.0);
     // The convolutional pair learns fastest at 2e-3 for both networks (README, "Digits in a
     // thousand steps").
     let dcgan = TrainConfig::new()
@@ -30,7 +34,7 @@ pub fn presets() -> Vec<Preset> {
     // saturating loss too (tests/claims/presets.rs measured its gradient only 5x smaller). At 5x G's
     // rate, D won on some CPUs and seeds but not others: on an Intel Xeon, seed 1 still had
     // D(G(z)) = 0.04 at step 500.
-    let strong_d = seed_gan
+    let strong_d = raw
         .clone()
         .with_model(ModelConfig::new().with_batch_norm(false))
         .with_lr_g(2e-4)
@@ -41,7 +45,7 @@ pub fn presets() -> Vec<Preset> {
             id: "seed-gan",
             name: "Seed GAN",
             caption: [
-                "Two fully connected networks, trained the established way: batch norm in G, non-saturating loss, Adam (G 1e-3, D 5e-4).",
+                "Two fully connected networks, trained the established way: batch norm in G, non-saturating loss, Adam (G 1e-3, D 5e-4); the average of G's recent weights draws the samples.",
                 "Watch the noise turn into blurry strokes, then digit shapes, while D(x) and D(G(z)) stay apart but close.",
             ],
             fix: None,
@@ -95,7 +99,7 @@ pub fn presets() -> Vec<Preset> {
                 "Watch the samples settle on a few kinds of figure and the digit histogram pile up on one or two digits: the 'digits drawn' count stays low.",
             ],
             fix: Some("mode-collapse-fix"),
-            config: seed_gan.clone().with_lr_g(1e-2),
+            config: raw.clone().with_lr_g(1e-2),
         },
         Preset {
             id: "mode-collapse-fix",
@@ -105,7 +109,7 @@ pub fn presets() -> Vec<Preset> {
                 "Watch the samples stay different from each other and the histogram spread over the digits.",
             ],
             fix: None,
-            config: seed_gan.clone(),
+            config: raw.clone(),
         },
         Preset {
             id: "saturating",
@@ -135,11 +139,7 @@ pub fn presets() -> Vec<Preset> {
                 "Watch D's loss fall to about 0, D(x) go to 1 and D(G(z)) to 0, and the samples stay noise.",
             ],
             fix: Some("d-wins-fix"),
-            config: seed_gan
-                .clone()
-                .with_lr_d(2e-3)
-                .with_lr_g(2e-5)
-                .with_d_steps(5),
+            config: raw.clone().with_lr_d(2e-3).with_lr_g(2e-5).with_d_steps(5),
         },
         Preset {
             id: "d-wins-fix",
@@ -149,7 +149,7 @@ pub fn presets() -> Vec<Preset> {
                 "Watch D's loss stay well above 0 and the samples become digits.",
             ],
             fix: None,
-            config: seed_gan,
+            config: raw,
         },
     ]
 }

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! generator, discriminator   parameters ("params" encoding)                      always
+//! averaged_generator         the average of G's weights (`train/average.rs`)       runs that keep one
 //! optim_g, optim_d           Adam state ("adam" encoding, see adam.rs)            full checkpoints
 //! rng                        JSON { noise, batches }: the noise generator and      full checkpoints
 //!                            the batch order and position
@@ -25,7 +26,10 @@ use crate::model::{Discriminator, Generator};
 use crate::own_images;
 use crate::rng::RunRng;
 use crate::settings;
-use crate::train::{ADAM_EPSILON, GAN_KIND, GanMeta, TrainConfig, Trainer};
+use crate::train::{ADAM_EPSILON, GAN_KIND, GanMeta, TrainConfig, Trainer, average};
+
+/// The section of the average of G's weights.
+const AVERAGED: &str = "averaged_generator";
 
 /// Columns of the loss history: one row per reading of the losses.
 pub const LOSS_COLUMNS: [&str; 7] = [
@@ -170,6 +174,7 @@ impl Trainer {
             d_updates: self.d_updates,
         };
         let (generator, discriminator) = (self.generator.clone(), self.discriminator.clone());
+        let averaged = self.averaged.clone();
         let state = full.then(|| {
             let streams = Streams {
                 noise: self.noise.clone(),
@@ -188,6 +193,9 @@ impl Trainer {
                 ("generator".into(), module_bytes(&generator).await?),
                 ("discriminator".into(), module_bytes(&discriminator).await?),
             ];
+            if let Some(averaged) = averaged {
+                sections.push((AVERAGED.into(), module_bytes(&averaged).await?));
+            }
             if let Some((optim_g, optim_d, streams)) = state {
                 sections.push(("optim_g".into(), optim_g.to_bytes().await?));
                 sections.push(("optim_d".into(), optim_d.to_bytes().await?));
@@ -278,11 +286,16 @@ impl SavedRun {
     }
 
     /// The two networks alone, without autodiff (for sampling and measuring), each tensor checked
-    /// against the networks the config describes.
+    /// against the networks the config describes. The generator is the one that draws the run's
+    /// pictures: the average of G's weights when the file holds one.
     pub fn networks(&self, device: &Device) -> Result<(Generator, Discriminator), CheckpointError> {
         let (generator, discriminator) = self.config.model.init(device, self.config.seed);
+        let drawing = match self.file.section(AVERAGED) {
+            Ok(bytes) => bytes,
+            Err(_) => self.file.section("generator")?,
+        };
         Ok((
-            load_module(generator, self.file.section("generator")?)?,
+            load_module(generator, drawing)?,
             load_module(discriminator, self.file.section("discriminator")?)?,
         ))
     }
@@ -295,6 +308,12 @@ impl SavedRun {
         trainer.generator = load_module(trainer.generator, self.file.section("generator")?)?;
         trainer.discriminator =
             load_module(trainer.discriminator, self.file.section("discriminator")?)?;
+        // A file from before the run kept an average (or from a run without one) starts it from G.
+        trainer.averaged = match (self.config.ema > 0.0, self.file.section(AVERAGED)) {
+            (false, _) => None,
+            (true, Ok(bytes)) => Some(load_module(average::start(&trainer.generator), bytes)?),
+            (true, Err(_)) => Some(average::start(&trainer.generator)),
+        };
         if self.full {
             let adam = || Adam::new(self.config.beta1, self.config.beta2, ADAM_EPSILON);
             let (mut g, mut d) = (adam(), adam());
@@ -406,6 +425,54 @@ mod tests {
         let csv = RunHistory::csv(&history().losses, &LOSS_COLUMNS);
         assert!(csv.starts_with("step,d_updates,d_loss,g_loss,d_real,d_fake,g_grad\n0,0.5,1,"));
         assert!(csv.contains("\nNaN,0,"), "{csv}");
+    }
+
+    #[test]
+    fn the_average_of_g_is_saved_and_draws_the_files_pictures() {
+        let data = tiny_data();
+        let mut t = Trainer::new(tiny_config(), &Device::flex(), &data);
+        for _ in 0..3 {
+            t.train_step(&data);
+        }
+        let pixels = |x: Tensor<2>| x.into_data().try_to_vec::<f32>().unwrap();
+        let z = t.fixed_noise(4);
+        let drawn = pixels(t.generate(&z));
+        assert_ne!(
+            drawn,
+            pixels(t.generator.sample(&z)),
+            "the average is not G"
+        );
+        let bytes = checkpoint(&t, true);
+        let saved = SavedRun::parse(&bytes).unwrap();
+        let (g, _) = saved.networks(&Device::flex()).unwrap();
+        let flex_z = crate::train::fixed_noise(&t.config.model, t.config.seed, 4, &Device::flex());
+        assert_eq!(
+            pixels(g.sample(&flex_z)),
+            drawn,
+            "the file draws with the average"
+        );
+        let loaded = saved.into_trainer(&Device::flex(), &data).unwrap();
+        assert_eq!(pixels(loaded.generate(&z)), drawn);
+
+        // A run without one writes none; a file from before runs kept one loads without one.
+        let mut plain = Trainer::new(tiny_config().with_ema(0.0), &Device::flex(), &data);
+        plain.train_step(&data);
+        let file = GanvasFile::decode(&checkpoint(&plain, true)).unwrap();
+        assert!(file.section(AVERAGED).is_err());
+        let old = GanvasFile {
+            meta: file.meta.replace(",\"ema\":0.0", ""),
+            ..file
+        };
+        assert!(!old.meta.contains("ema"), "{}", old.meta);
+        let saved = SavedRun::parse(&old.encode()).unwrap();
+        assert_eq!(saved.config.ema, 0.0);
+        assert!(
+            saved
+                .into_trainer(&Device::flex(), &data)
+                .unwrap()
+                .averaged
+                .is_none()
+        );
     }
 
     #[test]

@@ -79,10 +79,12 @@ pub const BETA1: Bound = Bound::new("beta1", "Adam beta1", 0.0, 0.99, false);
 pub const D_STEPS: Bound = Bound::new("dSteps", "D steps per G step", 1.0, 10.0, true);
 pub const REAL_LABEL: Bound = Bound::new("realLabel", "real label", 0.5, 1.0, false);
 pub const CLIP: Bound = Bound::new("clip", "clip", 0.001, 1.0, false);
+/// 0 draws with G itself; 0.9999 averages over about 10,000 steps.
+pub const EMA: Bound = Bound::new("ema", "G weight average", 0.0, 0.9999, false);
 
 /// Every bound, for the page's form and for documentation.
-pub const BOUNDS: [Bound; 10] = [
-    SEED, BATCH_SIZE, LATENT_DIM, WIDTH, LR_G, LR_D, BETA1, D_STEPS, REAL_LABEL, CLIP,
+pub const BOUNDS: [Bound; 11] = [
+    SEED, BATCH_SIZE, LATENT_DIM, WIDTH, LR_G, LR_D, BETA1, D_STEPS, REAL_LABEL, CLIP, EMA,
 ];
 
 /// The losses by the ids the page, the link and the CLI use.
@@ -120,6 +122,8 @@ pub struct Settings {
     pub d_steps: Option<usize>,
     pub real_label: Option<f32>,
     pub clip: Option<f32>,
+    /// The decay of the average of G's weights that draws the samples; 0: G itself.
+    pub ema: Option<f32>,
     /// "mnist" or "fashion".
     pub dataset: Option<String>,
 }
@@ -179,6 +183,7 @@ impl Settings {
         set(D_STEPS, self.d_steps, &mut c.d_steps)?;
         set(REAL_LABEL, self.real_label, &mut c.real_label)?;
         set(CLIP, self.clip, &mut c.clip)?;
+        set(EMA, self.ema, &mut c.ema)?;
         if let Some(id) = &self.dataset {
             c.dataset =
                 Dataset::from_id(id).ok_or_else(|| format!("there is no data set \"{id}\""))?;
@@ -211,6 +216,7 @@ impl Settings {
             d_steps: Some(c.d_steps),
             real_label: Some(c.real_label),
             clip: Some(c.clip),
+            ema: Some(c.ema),
             dataset: Some(c.dataset.id().into()),
         }
     }
@@ -229,6 +235,7 @@ pub fn check(c: &TrainConfig) -> Result<(), String> {
     D_STEPS.check(c.d_steps)?;
     REAL_LABEL.check(c.real_label)?;
     CLIP.check(c.clip)?;
+    EMA.check(c.ema)?;
     if c.model.conditional && !c.dataset.has_classes() {
         return Err(format!(
             "a conditional run needs images with classes, and {} have none",

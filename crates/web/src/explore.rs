@@ -169,7 +169,7 @@ impl Ganvas {
             let search = search
                 .as_mut()
                 .ok_or_else(|| JsError::new("no search is running"))?;
-            search.run(&trainer.generator, n.clamp(1, 100));
+            search.run(trainer.sampler(), n.clamp(1, 100));
         }
         let snapshot = {
             let s = session.borrow();
@@ -177,7 +177,7 @@ impl Ganvas {
                 .search
                 .as_ref()
                 .ok_or_else(|| JsError::new("no search is running"))?;
-            search.snapshot(&s.trainer.generator)
+            search.snapshot(s.trainer.sampler())
         };
         Ok(future_to_promise(async move {
             let result = snapshot

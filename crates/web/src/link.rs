@@ -190,6 +190,7 @@ fn apply(link: &mut Link, key: &str, value: &str) -> Result<(), String> {
         "dSteps" => probe.d_steps = Some(number(value)?),
         "realLabel" => probe.real_label = Some(number(value)?),
         "clip" => probe.clip = Some(number(value)?),
+        "ema" => probe.ema = Some(number(value)?),
         "data" => probe.dataset = Some(value.to_string()),
         _ => return Err("unknown setting".into()),
     }
@@ -232,6 +233,7 @@ fn field_only(probe: &Settings, before: &Settings) -> Settings {
         d_steps: new!(d_steps),
         real_label: new!(real_label),
         clip: new!(clip),
+        ema: new!(ema),
         dataset: new!(dataset),
     }
 }
@@ -277,6 +279,7 @@ pub fn format(
     put("dSteps", s.d_steps.map(|x| x.to_string()));
     put("realLabel", f32s(s.real_label));
     put("clip", f32s(s.clip));
+    put("ema", f32s(s.ema));
     put("gWidths", join(&s.generator_hidden));
     put("dWidths", join(&s.discriminator_hidden));
     put("seed", s.seed.map(|x| x.to_string()));
@@ -370,7 +373,7 @@ mod tests {
             fields in prop::collection::vec(
                 (prop::sample::select(vec!["preset", "seed", "batch", "arch", "conditional", "batchNorm", "latent",
                     "gWidths", "dWidths", "loss", "lrG", "lrD", "beta1", "dSteps", "realLabel", "clip",
-                    "data", "autostart", "pretrained", "hide", "x"]),
+                    "ema", "data", "autostart", "pretrained", "hide", "x"]),
                  "[-0-9a-z.,%<>\"=]{0,12}"),
                 0..12),
         ) {

@@ -23,10 +23,14 @@ pub(crate) struct GanMeta {
 
 impl GanMeta {
     /// Reads a file's meta JSON. Files written before G had batch norm have no `batch_norm` field:
-    /// they hold the networks without it, and load that way.
+    /// they hold the networks without it, and load that way. Files written before runs kept an
+    /// average of G's weights have no `ema` field: they load without one.
     pub fn parse(json: &str) -> Result<Self, CheckpointError> {
         let bad = |e: serde_json::Error| CheckpointError::BadMeta(e.to_string());
         let mut value: serde_json::Value = serde_json::from_str(json).map_err(bad)?;
+        if let Some(config) = value.get_mut("config").and_then(|c| c.as_object_mut()) {
+            config.entry("ema").or_insert(serde_json::json!(0.0));
+        }
         if let Some(model) = value
             .get_mut("config")
             .and_then(|c| c.get_mut("model"))
@@ -44,6 +48,8 @@ impl GanMeta {
 pub struct GanCheckpoint {
     pub config: TrainConfig,
     pub step: u64,
+    /// The generator that draws the run's pictures: the average of G's weights when the file holds
+    /// one (`SavedRun::networks`).
     pub generator: Generator,
     pub discriminator: Discriminator,
 }

@@ -61,10 +61,11 @@ impl Trainer {
         let show = show.clamp(1, batch);
         let noise = self.noise_batch(batch);
         let shown = noise.narrow(0, show);
-        let before = self.generate(&shown);
+        // G itself, not the average of its weights: the view shows what this one update did.
+        let before = self.generator.sample(&shown).detach();
         let score_before = self.score(before.clone(), shown.labels.clone());
         let stats = self.g_update(noise, true);
-        let after = self.generate(&shown);
+        let after = self.generator.sample(&shown).detach();
         GStepView {
             stats,
             score_after: self.score(after.clone(), shown.labels),

@@ -5,7 +5,7 @@
 //! G step, RMSprop-like Adam at 5e-5), is slow: its FID falls but its score stays near 1.0 for
 //! hundreds of steps (README, "Every loss learns").
 
-use super::{per_seed, seed_gan};
+use super::{per_seed, plain, seed_gan};
 use crate::runs::{Lab, Outcome, seed};
 use ganvas_core::loss::GanLoss;
 use ganvas_core::train::TrainConfig;
@@ -42,7 +42,7 @@ fn learned(lab: &Lab, i: usize, loss: GanLoss, trained: &Outcome) {
 /// Trains `loss` (with the seed GAN's other settings) on the `i`-th seed and checks that it learned.
 fn learns(i: usize, loss: GanLoss) {
     let lab = Lab::new();
-    let trained = lab.run(TrainConfig::new().with_loss(loss), seed(i), STEPS);
+    let trained = lab.run(plain().with_loss(loss), seed(i), STEPS);
     learned(&lab, i, loss, &trained);
 }
 
@@ -75,7 +75,7 @@ per_seed! {
 
 per_seed! {
     fn the_wasserstein_loss_moves_the_samples(i) {
-        let wgan = TrainConfig::new()
+        let wgan = plain()
             .with_d_steps(5)
             .with_clip(0.01)
             .with_lr_g(5e-5)

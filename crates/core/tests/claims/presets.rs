@@ -2,7 +2,7 @@
 //! were not tuned on, with margins that another CPU's float order cannot flip (native, CPU). These
 //! are the page's presets: the same configs and the same training step; only the seed differs.
 
-use super::{per_seed, seed_gan};
+use super::{per_seed, plain, seed_gan};
 use crate::runs::{Lab, seed};
 use ganvas_core::preset::preset;
 use ganvas_core::train::TrainConfig;
@@ -22,7 +22,7 @@ fn assert_the_fix_is_the_seed_gan(failure: &str) {
     let fix = preset(failure).and_then(|p| p.fix).expect("a fix");
     assert_eq!(
         format!("{:?}", config(fix)),
-        format!("{:?}", TrainConfig::new()),
+        format!("{:?}", plain()),
         "{fix} is the seed GAN"
     );
 }
