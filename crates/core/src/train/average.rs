@@ -4,9 +4,7 @@
 //! leaves. Training never reads it: D and G train exactly as without it, and only the pictures (the
 //! grid, the metrics, the explorer, a saved model) come from the average.
 
-use std::collections::HashMap;
-
-use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 
 use crate::model::Generator;
@@ -19,12 +17,13 @@ pub fn warmed_up(decay: f32, step: u64) -> f32 {
 }
 
 /// `average` <- `decay` * `average` + (1 - `decay`) * `generator`, parameter by parameter. The two
-/// must be the same network (one a copy of the other: their parameters share ids).
+/// are the same network, so a visit meets their parameters in the same order (ids are not relied
+/// on).
 pub fn blend(average: Generator, generator: &Generator, decay: f32) -> Generator {
-    let mut weights = Weights(HashMap::new());
+    let mut weights = Weights(Vec::new());
     generator.visit(&mut weights);
     average.map(&mut Blend {
-        weights: weights.0,
+        weights: weights.0.into_iter(),
         decay,
     })
 }
@@ -34,19 +33,19 @@ pub fn start(generator: &Generator) -> Generator {
     generator.clone().no_grad()
 }
 
-/// Every float parameter of a module, flattened, by id.
-struct Weights(HashMap<ParamId, Tensor<1>>);
+/// Every float parameter of a module, flattened, in the order a visit meets them.
+struct Weights(Vec<Tensor<1>>);
 
 impl ModuleVisitor for Weights {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let value = param.val().detach();
         let n = value.shape().num_elements();
-        self.0.insert(param.id, value.reshape([n]));
+        self.0.push(value.reshape([n]));
     }
 }
 
 struct Blend {
-    weights: HashMap<ParamId, Tensor<1>>,
+    weights: std::vec::IntoIter<Tensor<1>>,
     decay: f32,
 }
 
@@ -54,8 +53,8 @@ impl ModuleMapper for Blend {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let current = self
             .weights
-            .remove(&param.id)
-            .expect("the average is a copy of the generator");
+            .next()
+            .expect("the average and the generator are the same network");
         let decay = self.decay;
         param.map(|average| {
             let shape = average.shape();
@@ -70,14 +69,11 @@ mod tests {
     use crate::model::ModelConfig;
 
     fn first_weights(g: &Generator) -> Vec<f32> {
-        let mut w = Weights(HashMap::new());
+        let mut w = Weights(Vec::new());
         g.visit(&mut w);
-        let mut all: Vec<(String, Vec<f32>)> =
-            w.0.into_iter()
-                .map(|(id, t)| (id.to_string(), t.into_data().try_to_vec::<f32>().unwrap()))
-                .collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        all.into_iter().flat_map(|(_, v)| v).collect()
+        w.0.into_iter()
+            .flat_map(|t| t.into_data().try_to_vec::<f32>().unwrap())
+            .collect()
     }
 
     #[test]
@@ -88,7 +84,7 @@ mod tests {
         assert_eq!(warmed_up(0.5, 100), 0.5);
     }
 
-    /// Every weight times `factor`, keeping the parameters' ids (as an Adam step does).
+    /// Every weight times `factor`.
     struct Scale(f32);
 
     impl ModuleMapper for Scale {
