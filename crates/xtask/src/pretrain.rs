@@ -10,8 +10,8 @@ use std::path::Path;
 
 use crate::sh;
 
-/// The presets shipped pretrained: the DCGANs (1.5 and 1.9 MB) and the seed GAN, the page's
-/// default, whose MLP weights are 4.4 MB.
+/// The presets shipped pretrained: the DCGANs (3.0 and 3.5 MB) and the seed GAN, the page's
+/// default, whose MLP weights are 6.7 MB (each file holds G, D and the average of G's weights).
 pub const SHIPPED: [&str; 3] = ["dcgan", "conditional", "seed-gan"];
 
 /// Steps a preset is trained for unless `--steps` says otherwise: the seed GAN learns digits
