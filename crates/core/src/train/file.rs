@@ -30,15 +30,11 @@ impl GanMeta {
         let mut value: serde_json::Value = serde_json::from_str(json).map_err(bad)?;
         if let Some(config) = value.get_mut("config").and_then(|c| c.as_object_mut()) {
             config.entry("ema").or_insert(serde_json::json!(0.0));
-        }
-        if let Some(model) = value
-            .get_mut("config")
-            .and_then(|c| c.get_mut("model"))
-            .and_then(|m| m.as_object_mut())
-        {
-            model
-                .entry("batch_norm")
-                .or_insert(serde_json::Value::Bool(false));
+            if let Some(model) = config.get_mut("model").and_then(|m| m.as_object_mut()) {
+                model
+                    .entry("batch_norm")
+                    .or_insert(serde_json::Value::Bool(false));
+            }
         }
         serde_json::from_value(value).map_err(bad)
     }
