@@ -5,6 +5,7 @@
 //! `sigmoid(x) = 1 / (1 + e^-x)`, `-log sigmoid(x) = softplus(-x)` and
 //! `-log(1 - sigmoid(x)) = softplus(x)`.
 
+use burn::module::{ModuleMapper, Param};
 use burn::prelude::*;
 
 /// The game the two networks play: how D is scored on real and fake images, and how G is scored
@@ -85,6 +86,17 @@ pub fn generator_loss(kind: GanLoss, fake: Tensor<2>) -> Tensor<1> {
         GanLoss::LeastSquares => (fake - 1.0).powi_scalar(2).mean() * 0.5,
         // -mean(D(G(z)))
         GanLoss::Hinge | GanLoss::Wasserstein => fake.mean().neg(),
+    }
+}
+
+/// Clips every float parameter to [-c, c] (the WGAN critic's Lipschitz constraint), keeping it a
+/// trainable leaf.
+pub(crate) struct Clip(pub f32);
+
+impl ModuleMapper for Clip {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let c = self.0;
+        param.map(|t| t.clamp(-c, c).detach().require_grad())
     }
 }
 

@@ -3,7 +3,7 @@
 //! on the device until read), `train/view.rs` (one D or G update shown on images, for the
 //! step-by-step mode) and `train/file.rs` (a GAN checkpoint decoded for sampling).
 
-use burn::module::{ModuleMapper, ModuleVisitor, Param};
+use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Int;
@@ -11,7 +11,7 @@ use burn::tensor::activation::sigmoid;
 
 use crate::adam::Adam;
 use crate::data::{BatchSampler, Dataset, Mnist};
-use crate::loss::{GanLoss, discriminator_loss, generator_loss};
+use crate::loss::{Clip, GanLoss, discriminator_loss, generator_loss};
 use crate::model::{CLASSES, Discriminator, Generator, IMAGE_PIXELS, Latent, ModelConfig, one_hot};
 use crate::rng::{RunRng, Stream};
 
@@ -315,26 +315,6 @@ impl Trainer {
         self.sampler().sample(latent).detach()
     }
 
-    /// The generator that draws the run's pictures: the average of G's weights when the run keeps
-    /// one, else G.
-    pub fn sampler(&self) -> &Generator {
-        self.averaged.as_ref().unwrap_or(&self.generator)
-    }
-
-    /// After a G update: moves the average towards G's new weights (starting it from G if the
-    /// run has just asked for one), or drops it when the run asks for none.
-    fn update_average(&mut self) {
-        if self.config.ema <= 0.0 {
-            self.averaged = None;
-            return;
-        }
-        let decay = average::warmed_up(self.config.ema, self.step);
-        self.averaged = Some(match self.averaged.take() {
-            Some(averaged) => average::blend(averaged, &self.generator, decay),
-            None => average::start(&self.generator),
-        });
-    }
-
     /// The run's fixed latent batch: the sample grid shows G of these same `n` vectors all run long.
     /// A conditional model is asked for digit i % 10 at position i.
     pub fn fixed_noise(&self, n: usize) -> Latent {
@@ -353,7 +333,8 @@ impl Trainer {
     }
 
     /// Applies the settings that need no new networks: learning rates, the loss, D steps per G
-    /// step, the real label, the clip value and the weight average's decay. Anything else is refused: it needs a new run.
+    /// step, the real label, the clip value and the weight average's decay. Anything else is
+    /// refused: it needs a new run.
     pub fn apply_live(&mut self, new: &TrainConfig) -> Result<(), String> {
         let old = &self.config;
         if format!("{:?}", new.model) != format!("{:?}", old.model) {
@@ -408,16 +389,5 @@ fn grad_norm<M: Module>(module: &M, grads: &GradientsParams, device: &Device) ->
     match visitor.sum {
         Some(sum) => sum.sqrt(),
         None => Tensor::zeros([1], device),
-    }
-}
-
-/// Clips every float parameter to [-c, c] (the WGAN critic's Lipschitz constraint), keeping it a
-/// trainable leaf.
-struct Clip(f32);
-
-impl ModuleMapper for Clip {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let c = self.0;
-        param.map(|t| t.clamp(-c, c).detach().require_grad())
     }
 }

@@ -7,7 +7,30 @@
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 
+use super::Trainer;
 use crate::model::Generator;
+
+impl Trainer {
+    /// The generator that draws the run's pictures: the average of G's weights when the run keeps
+    /// one, else G.
+    pub fn sampler(&self) -> &Generator {
+        self.averaged.as_ref().unwrap_or(&self.generator)
+    }
+
+    /// After a G update: moves the average towards G's new weights (starting it from G if the
+    /// run has just asked for one), or drops it when the run asks for none.
+    pub(super) fn update_average(&mut self) {
+        if self.config.ema <= 0.0 {
+            self.averaged = None;
+            return;
+        }
+        let decay = warmed_up(self.config.ema, self.step);
+        self.averaged = Some(match self.averaged.take() {
+            Some(averaged) => blend(averaged, &self.generator, decay),
+            None => start(&self.generator),
+        });
+    }
+}
 
 /// The decay used after `step` G updates when the run asks for `decay`: min(decay,
 /// (1 + step) / (10 + step)), so that the first steps' untrained weights are soon forgotten.
