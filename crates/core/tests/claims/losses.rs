@@ -1,11 +1,11 @@
-//! Every loss learns: trained from the seed GAN's networks, each of the five losses moves the
-//! samples towards the digits (FID falls well below the untrained generator's), and the four that
-//! are not Wasserstein raise the classifier score above an untrained generator's 1.0, on three
-//! seeds. The Wasserstein loss with weight clipping, at its customary settings (5 critic updates per
-//! G step, RMSprop-like Adam at 5e-5), is slow: its FID falls but its score stays near 1.0 for
-//! hundreds of steps (README, "Every loss learns").
+//! Every loss learns: trained from the seed GAN's networks at the plain run's rates (`plain`), each
+//! of the five losses moves the samples towards the digits (FID falls well below the untrained
+//! generator's), and the four that are not Wasserstein raise the classifier score above an
+//! untrained generator's 1.0, on three seeds. The Wasserstein loss with weight clipping, at its
+//! customary settings (5 critic updates per G step, RMSprop-like Adam at 5e-5), is slow: its FID
+//! falls but its score stays near 1.0 for hundreds of steps (README, "Every loss learns").
 
-use super::{per_seed, plain, seed_gan};
+use super::{per_seed, plain, plain_run};
 use crate::runs::{Lab, Outcome, seed};
 use ganvas_core::loss::GanLoss;
 use ganvas_core::train::TrainConfig;
@@ -17,7 +17,7 @@ pub const STEPS: usize = 400;
 /// Checks that `trained` (the `i`-th seed's run of `loss`) learned.
 fn learned(lab: &Lab, i: usize, loss: GanLoss, trained: &Outcome) {
     // The untrained generator of this seed: the same networks for every loss.
-    let untrained = &seed_gan(lab, i, 0).metrics;
+    let untrained = &plain_run(lab, i, 0).metrics;
     let m = &trained.metrics;
     let seed = seed(i);
     eprintln!(
@@ -39,7 +39,7 @@ fn learned(lab: &Lab, i: usize, loss: GanLoss, trained: &Outcome) {
     }
 }
 
-/// Trains `loss` (with the seed GAN's other settings) on the `i`-th seed and checks that it learned.
+/// Trains `loss` (with the plain run's other settings) on the `i`-th seed and checks that it learned.
 fn learns(i: usize, loss: GanLoss) {
     let lab = Lab::new();
     let trained = lab.run(plain().with_loss(loss), seed(i), STEPS);
@@ -47,11 +47,11 @@ fn learns(i: usize, loss: GanLoss) {
 }
 
 per_seed! {
-    /// The seed GAN's own loss: its shared run is the one measured.
+    /// The seed GAN's own loss: the plain run is the one measured.
     fn the_non_saturating_loss_learns(i) {
         assert_eq!(TrainConfig::new().loss, GanLoss::NonSaturating);
         let lab = Lab::new();
-        learned(&lab, i, GanLoss::NonSaturating, seed_gan(&lab, i, STEPS));
+        learned(&lab, i, GanLoss::NonSaturating, plain_run(&lab, i, STEPS));
     }
 }
 

@@ -2,7 +2,7 @@
 //! were not tuned on, with margins that another CPU's float order cannot flip (native, CPU). These
 //! are the page's presets: the same configs and the same training step; only the seed differs.
 
-use super::{per_seed, plain, seed_gan};
+use super::{per_seed, plain, plain_run};
 use crate::runs::{Lab, seed};
 use ganvas_core::preset::preset;
 use ganvas_core::train::TrainConfig;
@@ -17,23 +17,23 @@ fn config(id: &str) -> TrainConfig {
     preset(id).expect("a preset").config
 }
 
-/// The fix of the failure preset `failure`, which the seed GAN's runs stand for.
-fn assert_the_fix_is_the_seed_gan(failure: &str) {
+/// The fix of the failure preset `failure`, which the plain runs stand for.
+fn assert_the_fix_is_plain(failure: &str) {
     let fix = preset(failure).and_then(|p| p.fix).expect("a fix");
     assert_eq!(
         format!("{:?}", config(fix)),
         format!("{:?}", plain()),
-        "{fix} is the seed GAN"
+        "{fix} is the plain run"
     );
 }
 
 per_seed! {
     fn mode_collapse_draws_few_kinds_of_digit_and_its_fix_spreads_over_them(i) {
-        assert_the_fix_is_the_seed_gan("mode-collapse");
+        assert_the_fix_is_plain("mode-collapse");
         let lab = Lab::new();
         let seed = seed(i);
         let collapsed = lab.run(config("mode-collapse"), seed, COLLAPSE_STEPS);
-        let fixed = seed_gan(&lab, i, COLLAPSE_STEPS);
+        let fixed = plain_run(&lab, i, COLLAPSE_STEPS);
         let (c, f) = (&collapsed.metrics.coverage, &fixed.metrics.coverage);
         eprintln!(
             "seed {seed}: collapse KL {:.2} ({:?}), {:.0}% confident, G grad {:.3}; fix KL {:.2} ({:?}), {:.0}% confident",
@@ -98,11 +98,11 @@ per_seed! {
 
 per_seed! {
     fn a_runaway_discriminator_wins_and_balanced_rates_do_not(i) {
-        assert_the_fix_is_the_seed_gan("d-wins");
+        assert_the_fix_is_plain("d-wins");
         let lab = Lab::new();
         let seed = seed(i);
         let wins = lab.run(config("d-wins"), seed, D_WINS_STEPS);
-        let fixed = seed_gan(&lab, i, D_WINS_STEPS);
+        let fixed = plain_run(&lab, i, D_WINS_STEPS);
         // Medians over the last 50 steps: the runaway D's loss spikes for a few steps now and then
         // (on an Intel Xeon, seed 3's mean over steps 451-500 was 1.46, its median far below 0.15).
         let (loss_wins, loss_fix) = (wins.median(|v| v.d_loss), fixed.median(|v| v.d_loss));
