@@ -16,19 +16,22 @@ pub struct Preset {
     pub config: TrainConfig,
 }
 
+/// The failure presets' base, and their fixes: the seed GAN's networks and loss drawn by G itself,
+/// not the average of its weights, since they show what G does, step by step (an average of a G
+/// that jumps between digits would blend them). They train at the rates that measured best when G
+/// draws (G 1e-3, twice D's): half the seed GAN's, whose average of G's weights smooths the faster
+/// steps out.
+pub fn plain() -> TrainConfig {
+    TrainConfig::new()
+        .with_lr_g(1e-3)
+        .with_lr_d(5e-4)
+        .with_ema(0.0)
+}
+
 /// All presets, in the order the page lists them.
 pub fn presets() -> Vec<Preset> {
     let seed_gan = TrainConfig::new();
-    // The failure presets and their fixes draw with G itself, not the average of its weights: they
-    // show what G does, step by step (an average of a G that jumps between digits would blend
-    // them). Their fixes are the seed GAN's training, drawn the same way, at the rates that
-    // measured best when G draws (G 1e-3, twice D's): half the seed GAN's, whose average of G's
-    // weights smooths the faster steps out.
-    let raw = seed_gan
-        .clone()
-        .with_lr_g(1e-3)
-        .with_lr_d(5e-4)
-        .with_ema(0.0);
+    let raw = plain();
     // The convolutional pair learns fastest at 2e-3 for both networks (README, "Digits in a
     // thousand steps").
     let dcgan = TrainConfig::new()

@@ -48,6 +48,17 @@ fn checkpoint(trainer: &Trainer, full: bool) -> Vec<u8> {
     pollster::block_on(trainer.checkpoint(&history(), full)).unwrap()
 }
 
+/// Why the run file `bytes`, which parses, does not load as a trainer on `data`; empty when it
+/// loads.
+fn refusal(bytes: &[u8], data: &Mnist) -> String {
+    SavedRun::parse(bytes)
+        .unwrap()
+        .into_trainer(&Device::flex(), data)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
 /// A checkpoint of the tiny run after 3 steps.
 fn tiny_checkpoint(data: &Mnist) -> Vec<u8> {
     let mut t = Trainer::new(tiny_config(), &Device::flex(), data);
@@ -200,12 +211,7 @@ fn the_loader_names_what_is_wrong() {
     file.meta = file
         .meta
         .replace("\"generator_hidden\":[5]", "\"generator_hidden\":[6]");
-    let saved = SavedRun::parse(&file.encode()).unwrap();
-    let e = saved
-        .into_trainer(&Device::flex(), &data)
-        .err()
-        .unwrap()
-        .to_string();
+    let e = refusal(&file.encode(), &data);
     assert!(e.contains("do not fit the network"), "{e}");
     // A batch size no run may have.
     let mut file = GanvasFile::decode(&bytes).unwrap();
@@ -219,12 +225,7 @@ fn the_loader_names_what_is_wrong() {
         include_bytes!("../../../../www/data/mnist-10k-labels-idx1-ubyte.gz"),
     )
     .unwrap();
-    let saved = SavedRun::parse(&bytes).unwrap();
-    let e = saved
-        .into_trainer(&Device::flex(), &other)
-        .err()
-        .unwrap()
-        .to_string();
+    let e = refusal(&bytes, &other);
     assert!(e.contains("batch order does not fit"), "{e}");
 }
 
@@ -278,12 +279,7 @@ fn an_all_zero_random_state_is_refused() {
         assert!(state.is_array(), "{streams}");
         *state = serde_json::json!([0, 0, 0, 0]);
         file.sections[at].1 = serde_json::to_vec(&streams).unwrap();
-        let saved = SavedRun::parse(&file.encode()).unwrap();
-        let e = saved
-            .into_trainer(&Device::flex(), &data)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let e = refusal(&file.encode(), &data);
         assert!(e.contains("state is all zeros"), "{stream}: {e}");
     }
 }

@@ -12,7 +12,9 @@ mod runs;
 
 use std::sync::OnceLock;
 
-use ganvas_core::train::TrainConfig;
+// The failure presets' settings (their fixes' too): the claims are about training, and those
+// presets train and draw so.
+use ganvas_core::preset::plain;
 use runs::{Lab, Outcome};
 
 /// The steps at which the claims read the plain run: the losses' runs, the runaway discriminator's
@@ -34,17 +36,6 @@ fn plain_run(lab: &Lab, i: usize, steps: usize) -> &'static Outcome {
         .position(|&s| s == steps)
         .expect("a step the plain run is measured at");
     &RUNS[i].get_or_init(|| lab.run_to(plain(), runs::seed(i), &PLAIN_STEPS))[at]
-}
-
-/// The seed GAN's networks and loss with the samples drawn by G itself, not the average of its
-/// weights, at the rates that measured best that way (G 1e-3, D 5e-4; the seed GAN's are twice
-/// these): the claims are about training, and the failure presets and their fixes train and draw
-/// so.
-fn plain() -> TrainConfig {
-    TrainConfig::new()
-        .with_lr_g(1e-3)
-        .with_lr_d(5e-4)
-        .with_ema(0.0)
 }
 
 /// One test per seed: `per_seed! { fn claim(i) { ... } }` becomes a module `claim` with the tests
