@@ -95,7 +95,7 @@ export async function start() {
   if (api.link.pretrained) {
     const note = await startPretrained(options.preset);
     if (note) notes.push(note);
-    updateLink(); // pretrained=1 stays in the link only where it applied
+    await updateLink(); // pretrained=1 stays in the link only where it applied, before the status says so
   }
   setStatus(["Ready. Press Train.", ...notes].join(" "));
   hidePanels(api.link.hide);
@@ -190,7 +190,7 @@ export async function loadRun(bytes) {
     if (datasetChanged) await showData();
     // After a lost GPU, a fresh worker needs the classifier again.
     reloadClassifier();
-    updateLink();
+    await updateLink();
     return result;
   });
 }
