@@ -19,8 +19,8 @@ pub struct Preset {
 /// The failure presets' base, and their fixes: the seed GAN's networks and loss drawn by G itself,
 /// not the average of its weights, since they show what G does, step by step (an average of a G
 /// that jumps between digits would blend them). They train at the rates that measured best when G
-/// draws (G 1e-3, twice D's): half the seed GAN's, whose average of G's weights smooths the faster
-/// steps out. Adam's momentum stays at the DCGAN paper's 0.5, with which each failure and its fix
+/// draws (G 1e-3, twice D's); the seed GAN's G trains at twice that, since the average of G's
+/// weights smooths the faster steps out. Adam's momentum stays at the DCGAN paper's 0.5, with which each failure and its fix
 /// were measured over several seeds and CPUs (`tests/claims/presets.rs`).
 pub fn plain() -> TrainConfig {
     TrainConfig::new()
@@ -56,7 +56,7 @@ pub fn presets() -> Vec<Preset> {
             id: "seed-gan",
             name: "Seed GAN",
             caption: [
-                "Two fully connected networks, trained the established way: batch norm in G, non-saturating loss, Adam without momentum (G 2e-3, D 1e-3); the average of G's recent weights draws the samples.",
+                "Two fully connected networks, trained the established way: batch norm in G, non-saturating loss, Adam without momentum (G 2e-3, D 5e-4); the average of G's recent weights draws the samples.",
                 "Watch the noise turn into blurry strokes, then digit shapes, while D(x) and D(G(z)) stay apart but close.",
             ],
             fix: None,
