@@ -130,7 +130,12 @@ test("pretrained=1 starts from the preset's shipped model; a preset without one 
 
     await page.goto(new URL("?backend=cpu&again=1#preset=saturating&pretrained=1", page.url()).href);
     await waitReady(page);
-    assert.match(await page.textContent("#status"), /Ignored pretrained=1: no pretrained model ships for the "saturating" preset \(only for conditional, dcgan, seed-gan\)/);
+    // The page is ready before it has looked for the preset's model: the note follows.
+    await page.waitForFunction(
+      () => /Ignored pretrained=1: no pretrained model ships for the "saturating" preset \(only for conditional, dcgan, seed-gan\)/.test(document.querySelector("#status").textContent),
+      null,
+      { timeout: 60_000 },
+    );
     assert.equal(await page.evaluate(() => window.ganvas.step), 0);
     assert.ok(!(await page.evaluate(() => location.hash)).includes("pretrained"));
     // Without a model, no offer to start from one.
