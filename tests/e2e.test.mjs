@@ -78,6 +78,9 @@ async function trainAndCheck(page, log, { backendPrefix, minSteps, shot, measure
   const outside = log.requests.filter((u) => !u.startsWith("data:") && new URL(u).host !== site.host);
   assert.deepEqual(outside, [], "no request leaves the page's origin");
   assert.deepEqual(log.errors, [], "no console errors");
+  // After hundreds of calls into the wasm module, its static constructors have still run once
+  // (crates/web/src/constructors.rs): run again at every call, they cost a third of the CPU's time.
+  assert.equal(await page.evaluate(() => window.ganvasTest.call("constructorRuns")), 1, "the module's constructors ran once");
 
   // Frames once training is under way (the first step's setup is reported separately).
   const settled = frames.slice(Math.floor(frames.length / 4));

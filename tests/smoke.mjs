@@ -19,6 +19,8 @@ try {
     polling: 100,
   });
   await page.click("#train"); // pause
+  // Its static constructors ran once, not at every call into the module (crates/web/src/constructors.rs).
+  assert.equal(await page.evaluate(() => window.ganvasTest.call("constructorRuns")), 1);
   assert.deepEqual(log.errors, [], "no console or page errors");
   console.log(`smoke: trained to step ${await page.evaluate(() => window.ganvas.step)} in ${((Date.now() - t0) / 1000).toFixed(1)} s, no errors`);
 } finally {

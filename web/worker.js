@@ -167,6 +167,8 @@ const methods = {
     return { how, ...describe() };
   },
   presetList: () => bindings.presets(),
+  // 1: the module's static constructors ran once (crates/web/src/constructors.rs).
+  constructorRuns: () => bindings.constructorRuns(),
   schema: () => bindings.schema(),
   releaseMemory() {
     run.releaseMemory();

@@ -22,24 +22,9 @@ use crate::replies::{ChunkStats, to_js};
 /// Digits in the fixed-noise sample grid (8 x 8).
 pub(crate) const SAMPLE_COUNT: usize = 64;
 
-// The constructors that burn's WebGPU dependencies register their kernels' IR with (cubecl, pliron:
-// thousands of them). Unless the module calls them itself, the linker treats it as a "command" and
-// runs every one of them again at the start of every exported function: each call into the module
-// from JS (a method, and every value wasm-bindgen hands across) then cost about half a millisecond,
-// about 10 ms of each training chunk on the CPU backend. Called once, here, they run once.
-#[cfg(target_family = "wasm")]
-unsafe extern "C" {
-    fn __wasm_call_ctors();
-}
-
 #[wasm_bindgen(start)]
 pub fn start() {
-    // SAFETY: the linker's constructor list, called once per instance, before any other export
-    // (wasm-bindgen calls the start function right after instantiating the module).
-    #[cfg(target_family = "wasm")]
-    unsafe {
-        __wasm_call_ctors();
-    }
+    crate::constructors::run_once();
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         // The page shows panics in words: it defines this function before the module loads.

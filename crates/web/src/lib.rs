@@ -11,6 +11,8 @@ mod backend;
 #[cfg(target_family = "wasm")]
 mod checkpoint;
 #[cfg(target_family = "wasm")]
+mod constructors;
+#[cfg(target_family = "wasm")]
 mod explore;
 #[cfg(target_family = "wasm")]
 mod measure;
