@@ -8,7 +8,9 @@ use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::activation::relu;
+
+use crate::activation::leaky_relu;
 
 use crate::model::{IMAGE_PIXELS, linear};
 use crate::norm::BatchNorm;

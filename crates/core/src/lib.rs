@@ -1,5 +1,6 @@
 //! Ganvas's model crate: everything that trains, with no web dependency.
 
+pub mod activation;
 pub mod adam;
 pub mod checkpoint;
 pub mod class_names;

@@ -5,7 +5,9 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::activation::relu;
+
+use crate::activation::leaky_relu;
 use serde::{Deserialize, Serialize};
 
 use crate::dcgan::{DcganDiscriminator, DcganGenerator};
