@@ -32,7 +32,7 @@ try {
   await page.click("#train");
   await page.waitForFunction(() => window.ganvas.firstStepMs !== null, null, { timeout: 900_000 });
   const firstStepMs = await page.evaluate(() => window.ganvas.firstStepMs);
-  const line = { where: "browser", backend, preset, batch, first_step_ms: Math.round(firstStepMs) };
+  const line = { where: "browser", backend, preset, batch, threads: 1, first_step_ms: Math.round(firstStepMs) };
 
   if (untilDigits !== null) {
     // Polled every 200 ms: the figure is good to a fraction of a second.

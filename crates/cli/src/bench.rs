@@ -46,12 +46,20 @@ pub(crate) fn bench(
         &data,
     )?;
     let measure_ms = timed.elapsed().as_secs_f64() * 1e3;
-    let adapter = match &backend.adapter {
-        Some(name) => format!(",\"adapter\":{name:?}"),
-        None => String::new(),
+    // On the CPU: the threads burn's backend may use, rayon's pool, which `RAYON_NUM_THREADS` sets
+    // and which otherwise has one per core.
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
+    let (adapter, threads) = match &backend.adapter {
+        Some(name) => (format!(",\"adapter\":{name:?}"), String::new()),
+        None => (String::new(), format!(",\"threads\":{threads}")),
     };
     println!(
-        "{{\"where\":\"native\",\"backend\":\"{}\"{adapter},\"preset\":\"{preset}\",\"batch\":{batch},\"steps_per_s\":{steps_per_s:.2},\"first_step_ms\":{first_step_ms:.1},\"measure_ms\":{measure_ms:.0}}}",
+        "{{\"where\":\"native\",\"backend\":\"{}\"{adapter},\"preset\":\"{preset}\",\"batch\":{batch}{threads},\"steps_per_s\":{steps_per_s:.2},\"first_step_ms\":{first_step_ms:.1},\"measure_ms\":{measure_ms:.0}}}",
         backend.name
     );
     Ok(())
