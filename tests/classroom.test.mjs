@@ -99,7 +99,7 @@ test("settings: live changes apply, structural ones restart and say so, bad valu
     await page.dispatchEvent("#set-batchSize", "change");
     await page.waitForFunction(() => /not changed/.test(document.getElementById("status").textContent), null, { timeout: 30_000 });
     assert.match(await page.textContent("#status"), /batch size 5000 is out of range/);
-    assert.equal(await page.inputValue("#set-batchSize"), "64");
+    assert.equal(await page.inputValue("#set-batchSize"), "32");
     // Fashion-MNIST: a new data set, new real images, and its own classifier measures it.
     const realBefore = await inked(page, "real");
     await page.selectOption("#set-dataset", "fashion");

@@ -68,7 +68,7 @@ test("a garbage hash: valid fields apply, the rest are listed, nothing runs as H
     await waitReady(page);
     const s = await page.evaluate(() => window.ganvas.settings);
     assert.equal(s.seed, 11, "a valid field applies");
-    assert.equal(s.batchSize, 64, "an out-of-range one falls back");
+    assert.equal(s.batchSize, 32, "an out-of-range one falls back to the seed GAN's");
     const status = await page.textContent("#status");
     assert.match(status, /Ignored bad link settings/);
     assert.match(status, /"batch"/);

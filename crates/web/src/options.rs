@@ -162,7 +162,7 @@ mod tests {
     #[test]
     fn defaults_are_the_seed_gan() {
         let config = RunOptions::default().train_config().unwrap();
-        assert_eq!(config.batch_size, 64);
+        assert_eq!(config.batch_size, 32);
         assert_eq!(config.model.latent_dim, 100);
         assert_eq!(config.model.architecture, Architecture::Mlp);
     }
@@ -210,7 +210,7 @@ mod tests {
         let json = serde_json::to_value(schema()).unwrap();
         assert_eq!(json["bounds"][1]["key"], "batchSize");
         assert_eq!(json["bounds"][1]["max"], 1024.0);
-        assert_eq!(json["defaults"]["batchSize"], 64);
+        assert_eq!(json["defaults"]["batchSize"], 32);
         assert_eq!(json["qualityColumns"].as_array().unwrap().len(), 19);
         assert_eq!(json["datasets"][1]["classes"][1], "Trouser");
         assert_eq!(json["maxFileBytes"], 64 << 20);
