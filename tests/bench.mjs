@@ -1,6 +1,7 @@
 // Browser benchmark in headless Chromium, on one backend, batch and preset. Prints one JSON line.
-//   node tests/bench.mjs --backend webgpu|cpu --batch 64 --seconds 30 [--preset ID]
-//     steady-state steps/s, once the first quality measurement has landed;
+//   node tests/bench.mjs --backend webgpu|cpu [--batch 64] --seconds 30 [--preset ID]
+//     steady-state steps/s, once the first quality measurement has landed (without --batch, at the
+//     preset's own batch size);
 //   node tests/bench.mjs --backend cpu --preset seed-gan --until-digits 600
 //     seconds of training from pressing Train until the page's own quality measurement first shows
 //     a classifier score >= 5 with >= 8 digits covered, or "not reached" after that many seconds.
@@ -13,7 +14,7 @@ const args = Object.fromEntries(
   }, []),
 );
 const backend = args.backend === "cpu" ? "cpu" : "webgpu";
-const batch = Number(args.batch || 64);
+const batch = args.batch ? Number(args.batch) : null;
 const seconds = Number(args.seconds || 30);
 const preset = args.preset || "seed-gan";
 const untilDigits = args["until-digits"] ? Number(args["until-digits"]) : null;
@@ -23,16 +24,17 @@ const COVERED = 8;
 
 const browser = await launch({ webgpu: backend === "webgpu" });
 try {
-  const query = `?batch=${batch}&backend=${backend}#preset=${preset}`;
+  const query = `?${batch === null ? "" : `batch=${batch}&`}backend=${backend}#preset=${preset}`;
   const { page } = await open(browser, query);
   const state = await waitReady(page);
+  const batchSize = await page.evaluate(() => window.ganvas.settings.batchSize);
   const want = backend === "cpu" ? "CPU" : "WebGPU";
   if (state.backend !== want) throw new Error(`asked for ${want}, the page runs on ${state.backend}`);
   const pressed = await page.evaluate(() => performance.now());
   await page.click("#train");
   await page.waitForFunction(() => window.ganvas.firstStepMs !== null, null, { timeout: 900_000 });
   const firstStepMs = await page.evaluate(() => window.ganvas.firstStepMs);
-  const line = { where: "browser", backend, preset, batch, threads: 1, first_step_ms: Math.round(firstStepMs) };
+  const line = { where: "browser", backend, preset, batch: batchSize, threads: 1, first_step_ms: Math.round(firstStepMs) };
 
   if (untilDigits !== null) {
     // Polled every 200 ms: the figure is good to a fraction of a second.
