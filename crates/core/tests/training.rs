@@ -243,7 +243,7 @@ fn step_views_are_the_updates_they_show() {
     let mut plain = Trainer::new(TrainConfig::new().with_seed(5), &Device::flex(), &data);
     let real = plain.next_real(&data);
     plain.d_step(real);
-    plain.g_step(64);
+    plain.g_step(plain.config.batch_size);
     let z = trainer.fixed_noise(4);
     let a: Vec<f32> = trainer.generate(&z).into_data().try_to_vec().unwrap();
     let b: Vec<f32> = plain.generate(&z).into_data().try_to_vec().unwrap();
