@@ -53,7 +53,7 @@ pub struct TrainConfig {
     #[config(default = 0.999)]
     pub beta2: f32,
     /// Real and generated images per step. 32 for the seed GAN: a step then takes about 0.6 times
-    /// as long as at 64, and the page shows digits sooner (README, "Digits within a minute"); per
+    /// as long as at 64, and the page shows digits sooner (README, "Digits in a thousand steps"); per
     /// step it learns less, so the other presets, measured at 64, keep 64 (`preset.rs`).
     #[config(default = 32)]
     pub batch_size: usize,
