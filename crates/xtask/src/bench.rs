@@ -39,48 +39,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     sh(root, "cargo", &["build", "--release", "-p", "ganvas-cli"])?;
     for (preset, batch) in RUNS {
         let steps = if preset == "seed-gan" && batch <= 64 {
-            "300"
+            300
         } else {
-            "60"
+            60
         };
-        let batch = batch.to_string();
-        let args = [
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "ganvas-cli",
-            "--",
-            "bench",
-            "--preset",
-            preset,
-            "--batch",
-            &batch,
-            "--steps",
-            steps,
-        ];
-        lines.push(capture(root, "cargo", &args, &[])?);
+        lines.push(native_bench(root, preset, batch, steps, &[])?);
     }
     // The seed GAN again on one thread: at batch 64 its matrices are small, and on a 2-core machine
     // rayon's hand-offs cost more than the second core gives (README, "The fast path").
-    lines.push(capture(
+    lines.push(native_bench(
         root,
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "ganvas-cli",
-            "--",
-            "bench",
-            "--preset",
-            "seed-gan",
-            "--batch",
-            "64",
-            "--steps",
-            "300",
-        ],
+        "seed-gan",
+        64,
+        300,
         &[("RAYON_NUM_THREADS", "1")],
     )?);
 
@@ -158,6 +129,33 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         ],
     );
     Ok(())
+}
+
+/// The release CLI's `bench` for one preset and batch, with `env` set: its JSON line.
+fn native_bench(
+    root: &Path,
+    preset: &str,
+    batch: usize,
+    steps: u64,
+    env: &[(&str, &str)],
+) -> Result<String, String> {
+    let (batch, steps) = (batch.to_string(), steps.to_string());
+    let args = [
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "ganvas-cli",
+        "--",
+        "bench",
+        "--preset",
+        preset,
+        "--batch",
+        &batch,
+        "--steps",
+        &steps,
+    ];
+    capture(root, "cargo", &args, env)
 }
 
 /// A Markdown table of JSON lines: (heading, key) per column; a missing key reads "?".
