@@ -46,14 +46,9 @@ pub(crate) fn bench(
         &data,
     )?;
     let measure_ms = timed.elapsed().as_secs_f64() * 1e3;
-    // On the CPU: the threads burn's backend may use, rayon's pool, which `RAYON_NUM_THREADS` sets
-    // and which otherwise has one per core.
-    let threads = std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-        .unwrap_or(1);
+    // On the CPU: the threads of rayon's global pool, which burn's backend runs on
+    // (`RAYON_NUM_THREADS`, or one per core).
+    let threads = rayon::current_num_threads();
     let (adapter, threads) = match &backend.adapter {
         Some(name) => (format!(",\"adapter\":{name:?}"), String::new()),
         None => (String::new(), format!(",\"threads\":{threads}")),
