@@ -11,7 +11,6 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use crate::activation::leaky_relu;
-
 use crate::model::{IMAGE_PIXELS, linear};
 use crate::norm::BatchNorm;
 use crate::rng::RunRng;

@@ -6,10 +6,9 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-
-use crate::activation::leaky_relu;
 use serde::{Deserialize, Serialize};
 
+use crate::activation::leaky_relu;
 use crate::dcgan::{DcganDiscriminator, DcganGenerator};
 use crate::norm::BatchNorm;
 use crate::rng::{RunRng, Stream};
